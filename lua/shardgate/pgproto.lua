@@ -1,0 +1,60 @@
+-- PostgreSQL wire-protocol pieces the router needs: ErrorResponse bytes, backend message
+-- framing, BackendKeyData decoding.
+
+local _M = {}
+
+local pack, unpack, byte, gsub, format, sub = string.pack, string.unpack, string.byte,
+  string.gsub, string.format, string.sub
+
+_M.MAX_MESSAGE_FIELD = 1000 -- message text is cut here: an ErrorResponse stays small
+_M.KEY_DATA_MIN_LEN = 12 -- length field of 'K' in protocol 3.0: 4 + pid 4 + secret 4
+_M.KEY_DATA_MAX_LEN = 8 + 256 -- protocol 3.2: secret of up to 256 bytes
+
+local function field(code, text)
+  return code .. gsub(text, "\0", "") .. "\0"
+end
+
+-- error_response(severity, sqlstate, message) -> bytes of an ErrorResponse ('E').
+-- psql prints it as "<severity>:  <message>". Fields: S (localized severity), V (severity,
+-- never localized), C (SQLSTATE), M (message); the list ends with a NUL.
+function _M.error_response(severity, sqlstate, message)
+  message = sub(message, 1, _M.MAX_MESSAGE_FIELD)
+  local body = field("S", severity) .. field("V", severity) .. field("C", sqlstate) ..
+    field("M", message) .. "\0"
+  return "E" .. pack(">I4", 4 + #body) .. body
+end
+
+-- message_header(buf, pos?) -> type char, total size (type byte + length) | nil when fewer
+-- than 5 bytes | false, reason when the length field is impossible (< 4).
+function _M.message_header(buf, pos)
+  pos = pos or 1
+  if #buf - pos + 1 < 5 then
+    return nil
+  end
+  local len = unpack(">I4", buf, pos + 1)
+  if len < 4 then
+    return false, "message length " .. len .. " below 4"
+  end
+  return sub(buf, pos, pos), 1 + len
+end
+
+-- backend_key_data(msg) -> pid, secret bytes | nil, reason. msg is one whole 'K' message.
+function _M.backend_key_data(msg)
+  if byte(msg, 1) ~= byte("K") or #msg < 5 then
+    return nil, "not a BackendKeyData message"
+  end
+  local len = unpack(">I4", msg, 2)
+  if len < _M.KEY_DATA_MIN_LEN or len > _M.KEY_DATA_MAX_LEN or #msg ~= 1 + len then
+    return nil, "BackendKeyData with length " .. len
+  end
+  return unpack(">I4", msg, 6), sub(msg, 10)
+end
+
+-- cancel_key(pid, secret) -> "<pid>.<secret as lower-case hex>", the cancel map key.
+function _M.cancel_key(pid, secret)
+  return pid .. "." .. gsub(secret, ".", function(c)
+    return format("%02x", byte(c))
+  end)
+end
+
+return _M

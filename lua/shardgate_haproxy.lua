@@ -1,0 +1,304 @@
+-- HAProxy entry point of the router: registers shardgate_route, shardgate_track and the
+-- background task. Thin glue over the pure modules in lua/shardgate/.
+--
+-- Load with (global section, setenv lines first: they are read once, here):
+--   lua-prepend-path <repo>/lua/?.lua
+--   lua-load <repo>/lua/shardgate_haproxy.lua
+-- Contracts (variables, backend names, error codes): docs/interfaces.md.
+
+local startup = require("shardgate.startup")
+local key = require("shardgate.key")
+local rangemap = require("shardgate.rangemap")
+local pgproto = require("shardgate.pgproto")
+local cancel = require("shardgate.cancel")
+
+local core, Map = core, Map
+local tostring, ipairs = tostring, ipairs
+
+local CANCEL_BACKEND = "shardgate_cancel"
+local MAX_NEGOTIATIONS = 2 -- one GSSENCRequest and one SSLRequest, as libpq may send
+local MAX_TRACKED_MESSAGES = 64 -- server messages inspected before BackendKeyData at most
+local MAX_TRACKED_SIZE = 8192 -- a larger message ends inspection (never seen before 'K')
+local SWEEP_BATCH = 1000 -- cancel records deleted per task round
+local TASK_PERIOD_MS = 1000
+local MAX_LOG_VALUE = 120
+
+-- Logging ----------------------------------------------------------------------------
+
+local function log_value(v)
+  v = tostring(v):sub(1, MAX_LOG_VALUE):gsub("[%c\"]", "?")
+  if v == "" or v:find("[%s=]") then
+    return '"' .. v .. '"'
+  end
+  return v
+end
+
+-- log(level_fn, event, "k1", v1, "k2", v2, ...): one logfmt line.
+local function log(level_fn, event, ...)
+  local parts, args = { "shardgate event=" .. event }, { ... }
+  for i = 1, #args - 1, 2 do
+    parts[#parts + 1] = args[i] .. "=" .. log_value(args[i + 1])
+  end
+  level_fn(table.concat(parts, " "))
+end
+
+-- Configuration, read once at load --------------------------------------------------
+
+local function env(name, default)
+  local value = os.getenv(name)
+  if value == nil or value == "" then
+    return default
+  end
+  return value
+end
+
+local function required_env(name)
+  local value = env(name)
+  if value == nil then
+    error(name .. " is not set: add `setenv " .. name .. " <path>` before lua-load", 0)
+  end
+  return value
+end
+
+local RANGES_MAP = required_env("SHARDGATE_RANGES_MAP")
+local CANCEL_MAP = required_env("SHARDGATE_CANCEL_MAP")
+local CANCEL_TTL = tonumber(env("SHARDGATE_CANCEL_TTL", tostring(cancel.DEFAULT_TTL)))
+local KEY_PARAM = env("SHARDGATE_KEY_PARAM", key.DEFAULT_PARAM)
+local KEY_PATTERN = env("SHARDGATE_KEY_PATTERN")
+
+local extractor, key_err = key.new({ param = KEY_PARAM, pattern = KEY_PATTERN })
+if not extractor then
+  error("SHARDGATE_KEY_PATTERN: " .. key_err, 0)
+end
+local tracker, ttl_err = cancel.new(CANCEL_TTL)
+if not tracker then
+  error("SHARDGATE_CANCEL_TTL: " .. ttl_err, 0)
+end
+
+local ranges = Map.new(RANGES_MAP, Map._str)
+local cancels = Map.new(CANCEL_MAP, Map._str)
+local loader = rangemap.new_loader(function(k)
+  return ranges:lookup(k)
+end)
+
+local USING_DEFAULT_CARRIER = KEY_PARAM == key.DEFAULT_PARAM and KEY_PATTERN == nil
+local KEY_HINT = USING_DEFAULT_CARRIER
+    and "pass one with PGOPTIONS='-c shardgate.key=<n>' or options=-c shardgate.key=<n> in the connection string"
+    or ("pass one in the startup parameter " .. KEY_PARAM ..
+        (KEY_PATTERN and (" matching " .. KEY_PATTERN) or ""))
+
+-- Range map ---------------------------------------------------------------------------
+
+-- current_map(recheck?) -> compiled map; decodes a new version at most once per Lua state
+-- (recheck: the background task also retries a map refused for inconsistent chunks).
+local function current_map(recheck)
+  local map, event = loader:refresh(recheck)
+  if event and event.name == "map_loaded" then
+    log(core.Info, "map_loaded", "version", event.version, "segments", event.segments)
+  elseif event then
+    log(core.Warning, "map_rejected", "meta", event.version_text, "reason", event.reason)
+  end
+  return map
+end
+
+-- Routing -----------------------------------------------------------------------------
+
+local SQLSTATE = {
+  malformed = "08P01", no_key = "08004", bad_key = "08004", bad_role = "08004",
+  no_shard = "08004", no_backend = "08004", no_server = "57P03",
+}
+
+-- Refuses the connection: records the code, answers with a FATAL ErrorResponse and ends
+-- the session. Does not return.
+local function refuse(txn, code, message, reason)
+  txn:set_var("txn.shardgate_error", code)
+  log(core.Info, "route_refused", "code", code, "reason", reason or message)
+  txn.res:send(pgproto.error_response("FATAL", SQLSTATE[code], message))
+  txn:done()
+end
+
+local function printable(text)
+  return (tostring(text):sub(1, 64):gsub("[^%w%p ]", "?"))
+end
+
+local function key_message(code, text)
+  if code == "no_key" then
+    return "shardgate: no shard key in the startup message; " .. KEY_HINT
+  elseif code == "bad_key" then
+    return "shardgate: shard key \"" .. printable(text) ..
+      "\" is not a signed 64-bit integer; " .. KEY_HINT
+  end
+  return "shardgate: shardgate.role \"" .. printable(text) .. "\" is invalid; use rw or ro"
+end
+
+-- read_packet(txn) -> packet | nil, code?, reason
+-- Waits for a complete first packet, answering SSL/GSS encryption requests with 'N'
+-- (no TLS after SSLRequest in HAProxy 2.6; libpq then continues in clear text).
+-- Returns nil without a code when the input closed or inspect-delay expired first.
+local function read_packet(txn)
+  local want, negotiations = startup.MIN_LEN, 0
+  while true do
+    local buf = txn.req:data(0, want) or ""
+    local packet, err = startup.parse(buf)
+    if not packet then
+      return nil, "malformed", err
+    end
+    if packet.kind == "need" then
+      if #buf < want then
+        return nil, nil, "client sent " .. #buf .. " of " .. want .. " bytes"
+      end
+      want = packet.need
+    elseif packet.kind == "ssl" or packet.kind == "gssenc" then
+      negotiations = negotiations + 1
+      if negotiations > MAX_NEGOTIATIONS then
+        return nil, "malformed", "more than " .. MAX_NEGOTIATIONS .. " encryption requests"
+      end
+      txn.req:remove(0, packet.len)
+      txn.res:send("N") -- 'N': this server does not do SSL/GSS encryption
+      want = startup.MIN_LEN
+    else
+      return packet
+    end
+  end
+end
+
+local function route_startup(txn, frontend_role, packet)
+  local found, code, detail, text = extractor:extract(packet.params)
+  if not found then
+    return refuse(txn, code, key_message(code, text), text and (detail .. ": " .. text) or detail)
+  end
+  local role = found.role or frontend_role
+  local key_text = tostring(found.key)
+  txn:set_var("txn.shardgate_key", key_text)
+  txn:set_var("txn.shardgate_role", role)
+  local map = current_map()
+  local shard = rangemap.lookup(map, found.key)
+  if not shard then
+    return refuse(txn, "no_shard", "shardgate: no shard covers shard key " .. key_text ..
+      " (range map version " .. map.version .. ")")
+  end
+  txn:set_var("txn.shardgate_shard", shard)
+  local backend = shard .. "_" .. role
+  if not core.backends[backend] then
+    return refuse(txn, "no_backend", "shardgate: shard " .. shard .. " of shard key " .. key_text ..
+      " has no HAProxy backend " .. backend)
+  end
+  if txn.f:nbsrv(backend) < 1 then
+    return refuse(txn, "no_server", "shardgate: no available " .. role .. " server for shard " ..
+      shard .. " (shard key " .. key_text .. ")")
+  end
+  txn:set_var("txn.shardgate_backend", backend)
+end
+
+-- A CancelRequest goes to the server that issued the key; unknown keys are dropped
+-- silently, as PostgreSQL itself answers nothing to a cancel.
+local function route_cancel(txn, packet)
+  local cancel_key = pgproto.cancel_key(packet.pid, packet.secret)
+  local addr = cancels:lookup(cancel_key)
+  local ip, port
+  if addr then
+    ip, port = addr:match("^%[?([^%]]+)%]?:(%d+)$")
+  end
+  if not ip or not core.backends[CANCEL_BACKEND] then
+    txn:set_var("txn.shardgate_error", "unknown_cancel")
+    log(core.Info, "cancel_unknown", "pid", packet.pid, "record", addr, "backend", CANCEL_BACKEND)
+    txn:done()
+    return
+  end
+  txn:set_var("txn.shardgate_cancel_addr", ip)
+  txn:set_var("txn.shardgate_cancel_port", math.tointeger(tonumber(port)))
+  txn:set_var("txn.shardgate_backend", CANCEL_BACKEND)
+  log(core.Info, "cancel_routed", "pid", packet.pid, "server", addr)
+end
+
+-- tcp-request content action; argument: the frontend's role (rw|ro).
+local function route(txn, frontend_role)
+  if frontend_role ~= "rw" and frontend_role ~= "ro" then
+    log(core.Alert, "config_error", "reason", "lua.shardgate_route needs rw or ro, got " ..
+      tostring(frontend_role))
+    return
+  end
+  local packet, code, reason = read_packet(txn)
+  if not packet then
+    if code then
+      return refuse(txn, code, "shardgate: invalid startup packet: " .. reason, reason)
+    end
+    log(core.Info, "startup_incomplete", "reason", reason)
+    return
+  end
+  if packet.kind == "cancel" then
+    return route_cancel(txn, packet)
+  end
+  route_startup(txn, frontend_role, packet)
+end
+
+core.register_action("shardgate_route", { "tcp-req" }, route, 1)
+
+-- Cancel-key tracking -------------------------------------------------------------------
+
+-- The address the stream is connected to, as "ip:port".
+local function server_address(txn)
+  local ip, port = txn.f:bc_dst(), txn.f:bc_dst_port()
+  if ip and port then
+    return (tostring(ip):find(":", 1, true) and ("[" .. ip .. "]") or ip) .. ":" .. port
+  end
+  return nil
+end
+
+local function record_key(txn, msg)
+  local pid, secret = pgproto.backend_key_data(msg)
+  local addr = server_address(txn)
+  if not pid or not addr then
+    log(core.Warning, "cancel_key_unrecorded", "reason", secret or "server address unknown")
+    return
+  end
+  local cancel_key = pgproto.cancel_key(pid, secret)
+  core.set_map(CANCEL_MAP, cancel_key, addr)
+  for _, old in ipairs(tracker:add(cancel_key, core.now().sec)) do
+    core.del_map(CANCEL_MAP, old)
+  end
+end
+
+-- tcp-response content action on shard backends. Forwards each server message at once
+-- (holding an authentication request back would stall SCRAM) and records BackendKeyData.
+-- Never breaks a connection: anything unexpected just ends the inspection.
+local function track(txn)
+  for _ = 1, MAX_TRACKED_MESSAGES do
+    local header = txn.res:data(0, 5)
+    if not header or #header < 5 then
+      return
+    end
+    local kind, size = pgproto.message_header(header)
+    if not kind or size > MAX_TRACKED_SIZE then
+      return
+    end
+    local msg = txn.res:data(0, size)
+    if not msg or #msg < size then
+      return
+    end
+    if kind == "K" then -- BackendKeyData
+      record_key(txn, msg)
+    end
+    txn.res:forward(size)
+    if kind == "K" or kind == "E" or kind == "Z" then -- key known, error, or ReadyForQuery
+      return
+    end
+  end
+end
+
+core.register_action("shardgate_track", { "tcp-res" }, track, 0)
+
+-- Background task ---------------------------------------------------------------------
+
+core.register_task(function()
+  while true do
+    for _, old in ipairs(tracker:sweep(core.now().sec, SWEEP_BATCH)) do
+      core.del_map(CANCEL_MAP, old)
+    end
+    current_map(true)
+    core.msleep(TASK_PERIOD_MS)
+  end
+end)
+
+log(core.Info, "router_loaded", "ranges_map", RANGES_MAP, "cancel_map", CANCEL_MAP,
+  "key_param", KEY_PARAM, "key_pattern", KEY_PATTERN or "default", "cancel_ttl", CANCEL_TTL)

@@ -1,0 +1,169 @@
+-- Specs of lua/shardgate_haproxy.lua against a recording fake of HAProxy's Lua API.
+local it = ...
+local expect = require("expect")
+local fake = require("fake_haproxy")
+local packets = require("packets")
+local rangemap = require("shardgate.rangemap")
+
+local RANGES, CANCELS = "/maps/ranges.map", "/maps/cancel.map"
+
+local function ranges_map(version, segs)
+  local map = {}
+  for _, e in ipairs(assert(rangemap.encode(version, segs))) do
+    map[e[1]] = e[2]
+  end
+  return map
+end
+
+-- A loaded glue with shard_a on [0, 99] and shard_b on [-10, -1]; backends shard_a_rw/ro.
+local function setup(env_extra)
+  local maps = {
+    [RANGES] = ranges_map(1, { { -10, -1, "shard_b" }, { 0, 99, "shard_a" } }),
+    [CANCELS] = {},
+  }
+  local env = { SHARDGATE_RANGES_MAP = RANGES, SHARDGATE_CANCEL_MAP = CANCELS, SHARDGATE_CANCEL_TTL = "60" }
+  for k, v in pairs(env_extra or {}) do
+    env[k] = v
+  end
+  local core = assert(fake.load_glue(env, maps))
+  core.backends = { shard_a_rw = {}, shard_a_ro = {}, shardgate_cancel = {} }
+  return core, maps
+end
+
+local function connect(core, bytes, role, opts)
+  local txn = fake.new_txn(core, bytes, opts or { nbsrv = { shard_a_rw = 1, shard_a_ro = 2 } })
+  fake.run(core, "shardgate_route", txn, role or "rw")
+  return txn
+end
+
+local function options(o)
+  return packets.startup({ "user", "app", "options", o })
+end
+
+it("registers the route and track actions and one background task", function()
+  local core = setup()
+  expect.eq({ core.actions.shardgate_route.kinds, core.actions.shardgate_route.nargs }, { { "tcp-req" }, 1 })
+  expect.eq({ core.actions.shardgate_track.kinds, core.actions.shardgate_track.nargs }, { { "tcp-res" }, 0 })
+  expect.eq(#core.tasks, 1)
+end)
+
+it("refuses to load without the ranges map variable, naming it", function()
+  local _, err = fake.load_glue({ SHARDGATE_CANCEL_MAP = CANCELS }, { [CANCELS] = {} })
+  expect.truthy(tostring(err):find("SHARDGATE_RANGES_MAP is not set", 1, true), tostring(err))
+end)
+
+it("refuses to load with a key pattern lacking a capture", function()
+  local _, err = fake.load_glue({ SHARDGATE_RANGES_MAP = RANGES, SHARDGATE_CANCEL_MAP = CANCELS,
+    SHARDGATE_KEY_PATTERN = "%d+" }, { [RANGES] = {}, [CANCELS] = {} })
+  expect.truthy(tostring(err):find("SHARDGATE_KEY_PATTERN", 1, true), tostring(err))
+end)
+
+it("routes a keyed startup to <shard>_<role> and sets the variables", function()
+  local txn = connect(setup(), options("-c shardgate.key=42"), "ro")
+  expect.eq(txn.vars, { ["txn.shardgate_backend"] = "shard_a_ro", ["txn.shardgate_key"] = "42",
+    ["txn.shardgate_shard"] = "shard_a", ["txn.shardgate_role"] = "ro" })
+  expect.eq({ txn.sent, txn.ended }, { {}, false })
+end)
+
+it("answers an SSLRequest with N and routes the startup that follows in the same segment", function()
+  local txn = connect(setup(), packets.ssl() .. options("-c shardgate.key=7"))
+  expect.eq(txn.sent, { "N" })
+  expect.eq(txn.vars["txn.shardgate_backend"], "shard_a_rw")
+end)
+
+it("lets the role option override the frontend role", function()
+  local txn = connect(setup(), options("-c shardgate.key=7 -c shardgate.role=ro"), "rw")
+  expect.eq(txn.vars["txn.shardgate_backend"], "shard_a_ro")
+end)
+
+-- The SQLSTATE and message of the ErrorResponse a refused client received.
+local function refusal(txn)
+  local e = txn.sent[#txn.sent] or ""
+  return { code = txn.vars["txn.shardgate_error"], sqlstate = e:match("C(%w+)\0"),
+    message = e:match("M([^\0]*)\0"), done = txn.ended, routed = txn.vars["txn.shardgate_backend"] }
+end
+
+it("refuses a startup without a key with 08004 and tells how to pass one", function()
+  local r = refusal(connect(setup(), options("-c search_path=x")))
+  expect.eq({ r.code, r.sqlstate, r.done, r.routed }, { "no_key", "08004", true, nil })
+  expect.truthy(r.message:find("PGOPTIONS='-c shardgate.key=<n>'", 1, true), r.message)
+end)
+
+it("refuses a bad key naming it, and a bad role", function()
+  local r = refusal(connect(setup(), options("-c shardgate.key=12x")))
+  expect.eq({ r.code, r.sqlstate }, { "bad_key", "08004" })
+  expect.truthy(r.message:find('"12x"', 1, true), r.message)
+  r = refusal(connect(setup(), options("-c shardgate.key=1 -c shardgate.role=rx")))
+  expect.eq({ r.code, r.sqlstate }, { "bad_role", "08004" })
+end)
+
+it("refuses an unmapped key, a missing backend and a backend without servers", function()
+  local core = setup()
+  local r = refusal(connect(core, options("-c shardgate.key=100")))
+  expect.eq({ r.code, r.sqlstate }, { "no_shard", "08004" })
+  r = refusal(connect(core, options("-c shardgate.key=-5")))
+  expect.eq({ r.code, r.sqlstate }, { "no_backend", "08004" })
+  expect.truthy(r.message:find("shard_b_rw", 1, true), r.message)
+  r = refusal(connect(core, options("-c shardgate.key=5"), "rw", { nbsrv = {} }))
+  expect.eq({ r.code, r.sqlstate }, { "no_server", "57P03" })
+end)
+
+it("refuses malformed packets with 08P01", function()
+  local r = refusal(connect(setup(), packets.startup({ "user", "app" }, 0, 2)))
+  expect.eq({ r.code, r.sqlstate }, { "malformed", "08P01" })
+  r = refusal(connect(setup(), packets.ssl() .. packets.ssl() .. packets.ssl()))
+  expect.eq({ r.code, r.sqlstate }, { "malformed", "08P01" })
+end)
+
+it("leaves an incomplete startup unrouted for the reject rule", function()
+  local txn = connect(setup(), options("-c shardgate.key=1"):sub(1, 12))
+  expect.eq({ txn.vars, txn.sent, txn.ended }, { {}, {}, false })
+end)
+
+it("uses a new map version on the next connection after a commit", function()
+  local core, maps = setup()
+  expect.eq(connect(core, options("-c shardgate.key=150")).vars["txn.shardgate_error"], "no_shard")
+  maps[RANGES] = ranges_map(2, { { 100, 199, "shard_a" } })
+  expect.eq(connect(core, options("-c shardgate.key=150")).vars["txn.shardgate_backend"], "shard_a_rw")
+end)
+
+it("records BackendKeyData with the server address, forwarding every message", function()
+  local core, maps = setup()
+  local key_data = packets.backend_message("K", string.pack(">I4", 77) .. "\1\2\3\4")
+  local response = packets.backend_message("R", "\0\0\0\0") .. key_data .. packets.backend_message("Z", "I")
+  local txn = fake.new_txn(core, "", { response = response, dst = { "10.0.0.5", 5432 } })
+  fake.run(core, "shardgate_track", txn)
+  expect.eq(maps[CANCELS], { ["77.01020304"] = "10.0.0.5:5432" })
+  expect.eq(#txn.forwarded, 2)
+end)
+
+it("stops tracking at an impossible message length without touching the data", function()
+  local core, maps = setup()
+  local txn = fake.new_txn(core, "", { response = "R\0\0\0\1garbage", dst = { "10.0.0.5", 5432 } })
+  fake.run(core, "shardgate_track", txn)
+  expect.eq({ maps[CANCELS], txn.forwarded }, { {}, {} })
+end)
+
+it("routes a CancelRequest to the recorded server and drops an unknown one", function()
+  local core, maps = setup()
+  maps[CANCELS]["77.01020304"] = "10.0.0.5:5432"
+  local txn = connect(core, packets.cancel(77, "\1\2\3\4"))
+  expect.eq(txn.vars, { ["txn.shardgate_backend"] = "shardgate_cancel",
+    ["txn.shardgate_cancel_addr"] = "10.0.0.5", ["txn.shardgate_cancel_port"] = 5432 })
+  local unknown = connect(core, packets.cancel(78, "\1\2\3\4"))
+  expect.eq({ unknown.vars, unknown.sent, unknown.ended },
+    { { ["txn.shardgate_error"] = "unknown_cancel" }, {}, true })
+end)
+
+it("deletes expired cancel records from the map in the background task", function()
+  local core, maps = setup()
+  local response = packets.backend_message("K", string.pack(">I4", 9) .. "\0\0\0\1")
+  fake.run(core, "shardgate_track", fake.new_txn(core, "", { response = response, dst = { "10.0.0.6", 5432 } }))
+  expect.eq(maps[CANCELS]["9.00000001"], "10.0.0.6:5432")
+  core.clock = core.clock + 60
+  local task = coroutine.wrap(core.tasks[1])
+  core.msleep = function() coroutine.yield() end
+  task()
+  expect.eq(maps[CANCELS], {})
+  expect.eq(core.del_maps, { { CANCELS, "9.00000001" } })
+end)
