@@ -1,0 +1,57 @@
+// Rendering of the HAProxy configuration for N shards (complete file and the shardgate fragment).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace shardgate::haproxy {
+
+struct ServerSpec {
+  std::string name;
+  std::string host;
+  int port = 0;
+  bool backup = false;
+  int weight = 100;
+};
+
+// A shard's servers: rw holds the primary; ro the replicas (the primary is added as backup).
+struct ShardSpec {
+  std::string name;
+  std::vector<ServerSpec> rw;
+  std::vector<ServerSpec> ro;
+};
+
+struct ConfigSpec {
+  std::string bind_host = "127.0.0.1";
+  int rw_port = 0;
+  int ro_port = 0;
+  int stats_port = 0;  // HTTP: Prometheus exporter at /metrics and stats page at /stats; 0 = none
+  std::string socket_path;  // stats socket, mode 600 level admin
+  std::string lua_dir;      // <repo>/lua
+  std::string ranges_map_path;
+  std::string cancel_map_path;
+  std::string key_param;    // empty = router default
+  std::string key_pattern;  // empty = router default
+  std::string log_target = "stdout";  // "stdout" -> `log stdout format raw local0`; else a path/addr
+  int nbthread = 0;                   // 0 = HAProxy default
+  std::chrono::milliseconds inspect_delay{5000};
+  std::vector<ShardSpec> shards;
+};
+
+// Checks every field; the error names the offending field (e.g. "shards[1].rw[0].port").
+Status ValidateConfigSpec(const ConfigSpec& spec);
+
+// A complete haproxy.cfg. REQUIRES: ValidateConfigSpec(spec) ok.
+std::string RenderConfig(const ConfigSpec& spec);
+
+// Only what shardgate adds to an existing HAProxy configuration: the global lines to merge, the
+// frontends, the cancel backend and the shard backends. REQUIRES: ValidateConfigSpec(spec) ok.
+std::string RenderFragment(const ConfigSpec& spec);
+
+// The 3-shard demo (one primary and one replica per shard) used for haproxy/examples/.
+ConfigSpec ExampleConfigSpec();
+
+}  // namespace shardgate::haproxy

@@ -1,0 +1,238 @@
+// Parsers of HAProxy 2.6 runtime-API replies: pure functions over captured text (haproxy/testdata/).
+#include "haproxy/replies.h"
+
+#include <array>
+#include <charconv>
+#include <map>
+
+namespace shardgate::haproxy {
+namespace {
+
+// Sentences HAProxy 2.6 prints when a state-changing command succeeded.
+constexpr std::array<std::string_view, 6> kSuccessPrefixes = {
+    "New server registered.", "Server deleted.", "New version created:",
+    "IP changed from",        "port changed from", "no need to change",
+};
+
+// Sentences that mean "the thing named does not exist".
+constexpr std::array<std::string_view, 5> kNotFoundPrefixes = {
+    "No such backend.", "No such server.", "Can't find backend.", "Unknown map identifier",
+    "No such map",
+};
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view FirstLine(std::string_view s) {
+  s = Trim(s);
+  return s.substr(0, s.find('\n'));
+}
+
+// The command as shown in messages: its first line, shortened (payloads are not repeated).
+std::string ShowCommand(std::string_view command) {
+  std::string_view line = command.substr(0, command.find('\n'));
+  if (line.size() > 160) return std::string(line.substr(0, 160)) + "...";
+  return std::string(line);
+}
+
+template <typename T>
+bool ParseNumber(std::string_view text, T* out) {
+  if (text.empty()) return false;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
+  return ec == std::errc() && ptr == end;
+}
+
+std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    lines.push_back(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  }
+  return lines;
+}
+
+std::vector<std::string_view> SplitSpaces(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    size_t start = i;
+    while (i < line.size() && line[i] != ' ') ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+Status Unexpected(std::string_view what, std::string_view reply) {
+  return ProtocolError("unexpected " + std::string(what) + " reply: '" +
+                       std::string(FirstLine(reply)) + "'");
+}
+
+}  // namespace
+
+Status CheckCommandReply(std::string_view command, std::string_view reply) {
+  std::string_view text = Trim(reply);
+  if (text.empty()) return Status::Ok();
+  for (std::string_view p : kSuccessPrefixes) {
+    if (StartsWith(text, p)) return Status::Ok();
+  }
+  std::string message = "'" + ShowCommand(command) + "' failed: " + std::string(FirstLine(text));
+  for (std::string_view p : kNotFoundPrefixes) {
+    if (StartsWith(text, p)) return NotFound(message);
+  }
+  if (StartsWith(text, "Permission denied")) return PermissionDenied(message);
+  if (StartsWith(text, "Unknown command")) return ProtocolError(message);
+  return InvalidArgument(message);
+}
+
+Status CheckQueryReply(std::string_view command, std::string_view reply) {
+  std::string_view text = Trim(reply);
+  bool is_error = StartsWith(text, "Permission denied") || StartsWith(text, "Unknown command");
+  for (std::string_view p : kNotFoundPrefixes) is_error = is_error || StartsWith(text, p);
+  return is_error ? CheckCommandReply(command, reply) : Status::Ok();
+}
+
+Result<ProcessInfo> ParseShowInfo(std::string_view reply) {
+  std::map<std::string_view, std::string_view> fields;
+  for (std::string_view line : SplitLines(reply)) {
+    size_t colon = line.find(": ");
+    if (colon != std::string_view::npos) fields[line.substr(0, colon)] = line.substr(colon + 2);
+  }
+  ProcessInfo info;
+  auto pid = fields.find("Pid");
+  auto uptime = fields.find("Uptime_sec");
+  auto version = fields.find("Version");
+  if (pid == fields.end() || uptime == fields.end() || version == fields.end()) {
+    return Unexpected("show info (no Pid, Uptime_sec or Version)", reply);
+  }
+  if (!ParseNumber(pid->second, &info.pid) || !ParseNumber(uptime->second, &info.uptime_sec)) {
+    return Unexpected("show info (Pid or Uptime_sec not a number)", reply);
+  }
+  info.version = std::string(version->second);
+  return info;
+}
+
+namespace {
+
+// Column positions of the fields we read, found by name in the "# be_id be_name ..." header so
+// that columns added by later HAProxy versions do not break parsing.
+struct StateColumns {
+  size_t count = 0;
+  std::map<std::string_view, size_t> index;
+};
+
+constexpr std::array<std::string_view, 15> kStateColumns = {
+    "be_id", "be_name", "srv_id", "srv_name", "srv_addr", "srv_op_state", "srv_admin_state",
+    "srv_uweight", "srv_iweight", "srv_check_status", "srv_check_result", "srv_check_health",
+    "srv_check_state", "srv_fqdn", "srv_port"};
+
+Result<StateColumns> ParseStateHeader(std::string_view line) {
+  std::vector<std::string_view> names = SplitSpaces(line);
+  if (names.empty() || names[0] != "#") return Unexpected("show servers state header", line);
+  StateColumns cols;
+  cols.count = names.size() - 1;
+  for (size_t i = 1; i < names.size(); ++i) cols.index[names[i]] = i - 1;
+  for (std::string_view needed : kStateColumns) {
+    if (!cols.index.count(needed)) {
+      return ProtocolError("show servers state header lacks column " + std::string(needed));
+    }
+  }
+  return cols;
+}
+
+Result<ServerState> ParseStateLine(std::string_view line, const StateColumns& cols) {
+  std::vector<std::string_view> f = SplitSpaces(line);
+  if (f.size() != cols.count) {
+    return ProtocolError("show servers state line has " + std::to_string(f.size()) +
+                         " columns, header has " + std::to_string(cols.count) + ": '" +
+                         std::string(line) + "'");
+  }
+  auto col = [&](std::string_view name) { return f[cols.index.at(name)]; };
+  ServerState s;
+  s.backend = std::string(col("be_name"));
+  s.server = std::string(col("srv_name"));
+  s.addr = std::string(col("srv_addr"));
+  s.fqdn = std::string(col("srv_fqdn"));
+  bool ok = ParseNumber(col("be_id"), &s.backend_id) && ParseNumber(col("srv_id"), &s.server_id) &&
+            ParseNumber(col("srv_port"), &s.port) && ParseNumber(col("srv_op_state"), &s.op_state) &&
+            ParseNumber(col("srv_admin_state"), &s.admin_state) &&
+            ParseNumber(col("srv_uweight"), &s.weight) &&
+            ParseNumber(col("srv_iweight"), &s.initial_weight) &&
+            ParseNumber(col("srv_check_status"), &s.check_status) &&
+            ParseNumber(col("srv_check_result"), &s.check_result) &&
+            ParseNumber(col("srv_check_health"), &s.check_health) &&
+            ParseNumber(col("srv_check_state"), &s.check_state);
+  if (!ok) return ProtocolError("show servers state line has a non-numeric field: '" + std::string(line) + "'");
+  return s;
+}
+
+}  // namespace
+
+Result<std::vector<ServerState>> ParseServersState(std::string_view reply) {
+  std::vector<std::string_view> lines = SplitLines(reply);
+  if (lines.size() < 2 || Trim(lines[0]) != "1") return Unexpected("show servers state", reply);
+  Result<StateColumns> cols = ParseStateHeader(lines[1]);
+  if (!cols.ok()) return cols.status();
+  std::vector<ServerState> out;
+  for (size_t i = 2; i < lines.size(); ++i) {
+    if (Trim(lines[i]).empty()) continue;
+    Result<ServerState> s = ParseStateLine(lines[i], *cols);
+    if (!s.ok()) return s.status();
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseShowMap(std::string_view reply) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::string_view line : SplitLines(reply)) {
+    if (Trim(line).empty()) continue;
+    // "<ref> <key> <value>": the reference is HAProxy's entry address, e.g. 0x55be9c503bf0.
+    size_t sp1 = line.find(' ');
+    size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (!StartsWith(line, "0x") || sp2 == std::string_view::npos) {
+      return Unexpected("show map", line);
+    }
+    out.emplace_back(std::string(line.substr(sp1 + 1, sp2 - sp1 - 1)),
+                     std::string(line.substr(sp2 + 1)));
+  }
+  return out;
+}
+
+Result<uint64_t> ParsePrepareMap(std::string_view reply) {
+  constexpr std::string_view kPrefix = "New version created: ";
+  std::string_view line = FirstLine(reply);
+  uint64_t version = 0;
+  if (!StartsWith(line, kPrefix) || !ParseNumber(line.substr(kPrefix.size()), &version)) {
+    return Unexpected("prepare map", reply);
+  }
+  return version;
+}
+
+Result<std::optional<std::string>> ParseGetMap(std::string_view reply) {
+  std::string_view line = FirstLine(reply);
+  if (!StartsWith(line, "type=")) return Unexpected("get map", reply);
+  if (line.find(", found=no") != std::string_view::npos) return std::optional<std::string>();
+  // type=str, case=sensitive, found=yes, idx=tree, key="meta", value="1|1|2", type="str"
+  constexpr std::string_view kValue = ", value=\"";
+  constexpr std::string_view kEnd = "\", type=\"";
+  size_t start = line.find(kValue);
+  size_t end = line.rfind(kEnd);
+  if (line.find(", found=yes") == std::string_view::npos || start == std::string_view::npos ||
+      end == std::string_view::npos || end < start + kValue.size()) {
+    return Unexpected("get map", reply);
+  }
+  start += kValue.size();
+  return std::optional<std::string>(std::string(line.substr(start, end - start)));
+}
+
+}  // namespace shardgate::haproxy

@@ -1,0 +1,163 @@
+// Tests for the runtime-API reply parsers, with replies captured from HAProxy 2.6.12 (testdata/).
+#include "haproxy/replies.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace shardgate::haproxy {
+namespace {
+
+std::string Captured(const std::string& name) {
+  std::ifstream in(std::string(SHARDGATE_SOURCE_DIR) + "/haproxy/testdata/" + name + ".txt");
+  REQUIRE_MESSAGE(in.good(), "missing testdata file " << name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_CASE("show info yields pid, uptime and version") {
+  Result<ProcessInfo> info = ParseShowInfo(Captured("show_info"));
+  REQUIRE(info.ok());
+  CHECK(info->pid == 7407);
+  CHECK(info->uptime_sec == 23);
+  CHECK(info->version == "2.6.12-1+deb12u4");
+}
+
+TEST_CASE("show info without Pid is a protocol error, not a zero pid") {
+  std::string text = Captured("show_info");
+  text.erase(text.find("Pid:"), text.find('\n', text.find("Pid:")) - text.find("Pid:"));
+  CHECK(ParseShowInfo(text).status().code() == Code::kProtocol);
+  CHECK(ParseShowInfo("").status().code() == Code::kProtocol);
+}
+
+TEST_CASE("show servers state yields one record per server with its state and weights") {
+  Result<std::vector<ServerState>> states = ParseServersState(Captured("show_servers_state"));
+  REQUIRE(states.ok());
+  REQUIRE(states->size() == 4);
+  const ServerState& rw = (*states)[0];
+  CHECK(rw.backend == "shard_1_rw");
+  CHECK(rw.server == "pg1");
+  CHECK(rw.addr == "127.0.0.2");
+  CHECK(rw.port == 19997);
+  CHECK(rw.op_state == kOpStopped);
+  CHECK(rw.weight == 10);
+  CHECK(rw.initial_weight == 1);
+  const ServerState& added = (*states)[3];
+  CHECK(added.server == "pgb");
+  CHECK(added.admin_state == kAdminForcedMaint);  // dynamic servers start in maintenance
+  CHECK(added.weight == 5);
+  CHECK(added.fqdn == "-");
+}
+
+TEST_CASE("show servers state for one backend parses the same way") {
+  Result<std::vector<ServerState>> states = ParseServersState(Captured("show_servers_state_backend"));
+  REQUIRE(states.ok());
+  CHECK(states->size() == 3);
+  for (const ServerState& s : *states) CHECK(s.backend == "shard_1_ro");
+}
+
+TEST_CASE("a dynamic server set ready shows as running with its own weight") {
+  Result<std::vector<ServerState>> states = ParseServersState(Captured("show_servers_state_dynamic"));
+  REQUIRE(states.ok());
+  REQUIRE(states->size() == 3);
+  CHECK((*states)[2].server == "n3");
+  CHECK((*states)[2].op_state == kOpRunning);
+  CHECK((*states)[2].admin_state == 0);
+  CHECK((*states)[2].weight == 7);
+}
+
+TEST_CASE("a truncated show servers state line is an error naming the column counts") {
+  std::string text = Captured("show_servers_state");
+  text = text.substr(0, text.rfind("19996"));  // cut inside the last line
+  Result<std::vector<ServerState>> states = ParseServersState(text);
+  REQUIRE_FALSE(states.ok());
+  CHECK(states.status().code() == Code::kProtocol);
+  CHECK(states.status().message().find("columns, header has 25") != std::string::npos);
+}
+
+TEST_CASE("garbled show servers state replies are errors, never crashes") {
+  CHECK_FALSE(ParseServersState("").ok());
+  CHECK_FALSE(ParseServersState("1\n").ok());
+  CHECK_FALSE(ParseServersState("2\n# be_id\n").ok());
+  CHECK_FALSE(ParseServersState("1\n# be_id be_name\n1 x\n").ok());  // header lacks columns
+  std::string text = Captured("show_servers_state");
+  size_t pos = text.find("shard_1_rw 1 pg1 127.0.0.2 0");
+  text.replace(text.find(" 0 ", pos + 20), 3, " x ");
+  CHECK(ParseServersState(text).status().message().find("non-numeric") != std::string::npos);
+  CHECK(ParseServersState(Captured("err_cant_find_backend")).status().code() == Code::kProtocol);
+}
+
+TEST_CASE("show map yields keys and values without HAProxy's entry references") {
+  Result<std::vector<std::pair<std::string, std::string>>> entries = ParseShowMap(Captured("show_map"));
+  REQUIRE(entries.ok());
+  REQUIRE(entries->size() == 2);
+  CHECK((*entries)[0] == std::pair<std::string, std::string>{"meta", "2|1|1"});
+  CHECK((*entries)[1] == std::pair<std::string, std::string>{"c0", "2|-5:5:s1"});
+  CHECK(ParseShowMap("\n")->empty());
+  CHECK_FALSE(ParseShowMap(Captured("err_unknown_map")).ok());
+  CHECK_FALSE(ParseShowMap("0x55be9c503bf0 meta\n").ok());
+}
+
+TEST_CASE("prepare map yields the new map generation") {
+  Result<uint64_t> v = ParsePrepareMap(Captured("prepare_map"));
+  REQUIRE(v.ok());
+  CHECK(*v == 2);
+  CHECK_FALSE(ParsePrepareMap(Captured("err_unknown_map")).ok());
+  CHECK_FALSE(ParsePrepareMap("New version created: \n").ok());
+}
+
+TEST_CASE("get map yields the value, or nothing when the key is absent") {
+  Result<std::optional<std::string>> found = ParseGetMap(Captured("get_map_found"));
+  REQUIRE(found.ok());
+  CHECK(found->value() == "2|1|1");
+  Result<std::optional<std::string>> missing = ParseGetMap(Captured("get_map_missing"));
+  REQUIRE(missing.ok());
+  CHECK_FALSE(missing->has_value());
+  CHECK_FALSE(ParseGetMap("type=str, case=sensitive, found=yes, idx=tree, key=\"meta\"").ok());
+  CHECK_FALSE(ParseGetMap(Captured("err_unknown_map")).ok());
+}
+
+TEST_CASE("success replies of state-changing commands are ok") {
+  for (const char* name : {"ok_set_weight", "ok_set_state_maint", "ok_set_addr", "ok_set_addr_unchanged",
+                           "ok_add_server", "ok_del_server", "add_map_payload", "commit_map",
+                           "prepare_map"}) {
+    CAPTURE(name);
+    CHECK(CheckCommandReply("cmd", Captured(name)).ok());
+  }
+}
+
+TEST_CASE("error replies become errors naming the command and HAProxy's words") {
+  Status s = CheckCommandReply("set server nope/pg1 weight 10", Captured("err_no_such_backend"));
+  CHECK(s.code() == Code::kNotFound);
+  CHECK(s.message() == "'set server nope/pg1 weight 10' failed: No such backend.");
+  CHECK(CheckCommandReply("x", Captured("err_no_such_server")).code() == Code::kNotFound);
+  CHECK(CheckCommandReply("x", Captured("err_unknown_map")).code() == Code::kNotFound);
+  CHECK(CheckCommandReply("x", Captured("err_unknown_command")).code() == Code::kProtocol);
+  CHECK(CheckCommandReply("frobnicate", Captured("err_unknown_command")).message() ==
+        "'frobnicate' failed: Unknown command, but maybe one of the following ones is a better match:");
+  for (const char* name : {"err_require_backend_server", "err_weight_range", "err_bad_state",
+                           "err_invalid_addr", "err_server_exists", "err_del_server_not_maint",
+                           "err_commit_out_of_range", "err_add_map_future_version",
+                           "err_enable_health_not_configured"}) {
+    CAPTURE(name);
+    CHECK(CheckCommandReply("cmd", Captured(name)).code() == Code::kInvalidArgument);
+  }
+}
+
+TEST_CASE("a payload command is named by its first line only") {
+  Status s = CheckCommandReply("add map @9 /x.map <<\nmeta 1|0|0\n", Captured("err_add_map_future_version"));
+  CHECK(s.message() ==
+        "'add map @9 /x.map <<' failed: Version number in the future, please use 'prepare map' before.");
+}
+
+TEST_CASE("query replies are errors only when HAProxy says so") {
+  CHECK(CheckQueryReply("show info", Captured("show_info")).ok());
+  CHECK(CheckQueryReply("show servers state nope", Captured("err_cant_find_backend")).code() ==
+        Code::kNotFound);
+  CHECK(CheckQueryReply("show map /x", Captured("err_unknown_map")).code() == Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace shardgate::haproxy

@@ -1,0 +1,84 @@
+// RuntimeClient: typed HAProxy runtime-API commands over a RuntimeSocket.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "haproxy/range_map.h"
+#include "haproxy/replies.h"
+#include "haproxy/runtime_socket.h"
+
+namespace shardgate::haproxy {
+
+// Options of a server added at run time. Dynamic servers do not inherit default-server.
+struct AddServerOptions {
+  int weight = 100;
+  bool backup = false;
+  bool check = true;  // a TCP check; runs only after EnableHealth
+  std::chrono::milliseconds check_interval{1000};
+  int fall = 2;
+  int rise = 2;
+};
+
+// Thread-safety: as safe as the socket it wraps (each call is its own command exchange).
+// The socket is not owned and must outlive the client.
+class RuntimeClient {
+ public:
+  explicit RuntimeClient(RuntimeSocket& socket) : socket_(socket) {}
+
+  Result<ProcessInfo> ShowInfo();
+  // All backends when `backend` is empty.
+  Result<std::vector<ServerState>> ShowServersState(std::string_view backend = "");
+
+  Status SetServerWeight(std::string_view backend, std::string_view server, int weight);
+  // state: "ready", "drain" or "maint".
+  Status SetServerState(std::string_view backend, std::string_view server, std::string_view state);
+  Status SetServerAddr(std::string_view backend, std::string_view server, std::string_view addr,
+                       int port);
+  // The new server starts in maintenance: follow with SetServerState(ready) and EnableHealth.
+  Status AddServer(std::string_view backend, std::string_view server, std::string_view addr,
+                   int port, const AddServerOptions& options);
+  Status EnableHealth(std::string_view backend, std::string_view server);
+  // REQUIRES (HAProxy): the server is in maintenance and has no connections.
+  Status DelServer(std::string_view backend, std::string_view server);
+
+  // kNotFound when the key is not in the map.
+  Result<std::string> GetMapValue(std::string_view map_path, std::string_view key);
+  // The map's entries as `show map` lists them.
+  Result<std::vector<std::pair<std::string, std::string>>> ShowMap(std::string_view map_path);
+  // Reads and decodes the range map (version 0, no segments when it has no meta).
+  Result<DecodedMap> ReadRangeMap(std::string_view map_path);
+
+  // Replaces the whole range map atomically: prepare map -> add map @ver (payload commands each
+  // < kMaxPayloadCommandBytes) -> commit map @ver. version 0 = current meta version + 1.
+  // Returns the version pushed. Readers see the old or the new map, never a mix. On any failure
+  // the prepared map version is abandoned (never committed) and the live map is untouched.
+  // Errors: kInvalidArgument (segments fail ValidateSegments), or the failing command's error.
+  // An explicit version is used as given (the controller owns its version sequence).
+  Result<uint64_t> PushRangeMap(std::string_view map_path, const std::vector<Segment>& segments,
+                                uint64_t version = 0);
+
+  static constexpr size_t kMaxPayloadCommandBytes = 12 * 1024;
+
+ private:
+  // Executes a state-changing command and checks its reply.
+  Status Run(const std::string& command);
+  // Executes a command that prints data; fails on HAProxy's error sentences.
+  Result<std::string> Query(const std::string& command);
+  // The value of `key`, nullopt when the map has no such key.
+  Result<std::optional<std::string>> LookupMap(std::string_view map_path, std::string_view key);
+  // The current meta version of the map plus one (1 for a map without meta).
+  Result<uint64_t> NextMapVersion(std::string_view map_path);
+  // Sends the entries as "add map @<generation>" payload commands of bounded size.
+  Status AddMapEntries(std::string_view map_path, uint64_t generation,
+                       const std::vector<std::pair<std::string, std::string>>& entries);
+
+  RuntimeSocket& socket_;
+};
+
+}  // namespace shardgate::haproxy

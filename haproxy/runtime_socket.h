@@ -1,0 +1,53 @@
+// RuntimeSocket: the seam to HAProxy's runtime API (stats socket), Unix or TCP.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace shardgate::haproxy {
+
+// Sends one runtime-API command and returns HAProxy's whole reply. Abstract so it can be mocked
+// out for tests (tests/fakes/fake_runtime_socket.h).
+class RuntimeSocket {
+ public:
+  virtual ~RuntimeSocket() = default;
+
+  // Sends `command` (without trailing newline; it may carry a payload after "<<\n", which must
+  // then end with an empty line) on a fresh connection in non-interactive mode and returns
+  // everything HAProxy wrote before closing the connection.
+  // Errors: kUnavailable (cannot connect), kTimeout (no complete reply within the timeout),
+  // kInvalidArgument (command contains a newline outside a payload).
+  // Thread-safety: implementations must be safe to call concurrently from several threads;
+  // every call uses its own connection. Blocks for at most the configured timeout per phase.
+  virtual Result<std::string> Execute(std::string_view command) = 0;
+};
+
+// The stats socket as a Unix domain socket ("stats socket /run/haproxy.sock").
+class UnixRuntimeSocket final : public RuntimeSocket {
+ public:
+  UnixRuntimeSocket(std::string path, std::chrono::milliseconds timeout)
+      : path_(std::move(path)), timeout_(timeout) {}
+  Result<std::string> Execute(std::string_view command) override;
+
+ private:
+  const std::string path_;
+  const std::chrono::milliseconds timeout_;
+};
+
+// The stats socket bound on TCP ("stats socket ipv4@127.0.0.1:9999").
+class TcpRuntimeSocket final : public RuntimeSocket {
+ public:
+  TcpRuntimeSocket(std::string host, int port, std::chrono::milliseconds timeout)
+      : host_(std::move(host)), port_(port), timeout_(timeout) {}
+  Result<std::string> Execute(std::string_view command) override;
+
+ private:
+  const std::string host_;
+  const int port_;
+  const std::chrono::milliseconds timeout_;
+};
+
+}  // namespace shardgate::haproxy

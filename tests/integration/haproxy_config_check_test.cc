@@ -1,0 +1,145 @@
+// Integration: the rendered configuration is accepted by the real HAProxy 2.6 with the
+// repository's Lua router, and a pushed range map is what HAProxy then holds.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <thread>
+#include <string>
+
+#include "haproxy/config.h"
+#include "haproxy/runtime_client.h"
+#include "haproxy/runtime_socket.h"
+#include "tests/harness/ports.h"
+#include "tests/harness/process.h"
+#include "tests/harness/temp_dir.h"
+
+namespace shardgate::haproxy {
+namespace {
+
+using harness::TempDir;
+
+void WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  REQUIRE(out.good());
+}
+
+std::string SourceDir() {
+  const char* dir = std::getenv("SHARDGATE_SOURCE_DIR");
+  REQUIRE_MESSAGE(dir != nullptr, "SHARDGATE_SOURCE_DIR is not set (run through ctest)");
+  return dir;
+}
+
+// A spec for two shards whose files live in `dir`, with the repository's Lua router.
+ConfigSpec SpecIn(const std::filesystem::path& dir) {
+  ConfigSpec spec = ExampleConfigSpec();
+  spec.shards.pop_back();
+  spec.rw_port = harness::FreePort().value();
+  spec.ro_port = harness::FreePort().value();
+  spec.stats_port = harness::FreePort().value();
+  spec.socket_path = (dir / "haproxy.sock").string();
+  spec.lua_dir = SourceDir() + "/lua";
+  spec.ranges_map_path = (dir / "shardgate_ranges.map").string();
+  spec.cancel_map_path = (dir / "shardgate_cancel.map").string();
+  WriteFile(spec.ranges_map_path, "");
+  WriteFile(spec.cancel_map_path, "");
+  return spec;
+}
+
+// `haproxy -c`: exit 0 and neither warnings nor alerts.
+void CheckAccepted(const std::vector<std::string>& files) {
+  std::vector<std::string> argv = {"haproxy", "-c"};
+  for (const std::string& f : files) {
+    argv.push_back("-f");
+    argv.push_back(f);
+  }
+  Result<harness::CommandResult> run = harness::RunCommand(argv, {}, std::chrono::seconds(20));
+  REQUIRE(run.ok());
+  std::string output = run->out + run->err;
+  CAPTURE(output);
+  CHECK(run->exit_code == 0);
+  CHECK(output.find("[WARNING]") == std::string::npos);
+  CHECK(output.find("[ALERT]") == std::string::npos);
+}
+
+TEST_CASE("haproxy -c accepts the rendered configuration with the repository's router") {
+  Result<std::unique_ptr<TempDir>> dir = TempDir::Create("sg-haproxy-config");
+  REQUIRE(dir.ok());
+  ConfigSpec spec = SpecIn((*dir)->path());
+  REQUIRE(ValidateConfigSpec(spec).ok());
+  const std::string cfg = ((*dir)->path() / "haproxy.cfg").string();
+  WriteFile(cfg, RenderConfig(spec));
+  CheckAccepted({cfg});
+}
+
+TEST_CASE("haproxy -c accepts the fragment loaded after an existing configuration") {
+  Result<std::unique_ptr<TempDir>> dir = TempDir::Create("sg-haproxy-fragment");
+  REQUIRE(dir.ok());
+  ConfigSpec spec = SpecIn((*dir)->path());
+  const std::string base = ((*dir)->path() / "haproxy.cfg").string();
+  const std::string fragment = ((*dir)->path() / "shardgate.cfg").string();
+  WriteFile(base,
+            "global\n  log stdout format raw local0\n"
+            "defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n"
+            "  timeout server 30s\n"
+            "frontend web\n  bind 127.0.0.1:" + std::to_string(harness::FreePort().value()) +
+                "\n  default_backend app\n"
+                "backend app\n  server a 127.0.0.1:1\n");
+  WriteFile(fragment, RenderFragment(spec));
+  CheckAccepted({base, fragment});
+}
+
+// Polls `show info` until HAProxy answers on its stats socket or the deadline passes.
+bool WaitForSocket(RuntimeClient& client, std::chrono::steady_clock::time_point deadline) {
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (client.ShowInfo().ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST_CASE("a pushed range map is what HAProxy holds afterwards, and versions increase") {
+  Result<std::unique_ptr<TempDir>> dir = TempDir::Create("sg-haproxy-push");
+  REQUIRE(dir.ok());
+  ConfigSpec spec = SpecIn((*dir)->path());
+  const std::string cfg = ((*dir)->path() / "haproxy.cfg").string();
+  WriteFile(cfg, RenderConfig(spec));
+  harness::ProcessOptions options;
+  options.argv = {"haproxy", "-db", "-f", cfg};
+  options.log_path = (*dir)->path() / "haproxy.log";
+  Result<std::unique_ptr<harness::Process>> haproxy = harness::Process::Spawn(options);
+  REQUIRE(haproxy.ok());
+  UnixRuntimeSocket socket(spec.socket_path, std::chrono::seconds(5));
+  RuntimeClient client(socket);
+  REQUIRE(WaitForSocket(client, std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+
+  std::vector<Segment> segments;
+  for (int64_t i = 0; i < 20'000; ++i) {
+    int64_t lo = i * 10 - 100'000;
+    segments.push_back({lo, lo + 9, i % 2 ? "shard_1" : "shard_2"});
+  }
+  Result<uint64_t> first = client.PushRangeMap(spec.ranges_map_path, segments);
+  REQUIRE(first.ok());
+  CHECK(*first == 1);
+  Result<DecodedMap> held = client.ReadRangeMap(spec.ranges_map_path);
+  REQUIRE(held.ok());
+  CHECK(held->version == 1);
+  CHECK(held->segments == segments);
+
+  Result<uint64_t> second = client.PushRangeMap(spec.ranges_map_path, {{-5, 5, "shard_2"}});
+  REQUIRE(second.ok());
+  CHECK(*second == 2);
+  held = client.ReadRangeMap(spec.ranges_map_path);
+  REQUIRE(held.ok());
+  CHECK(held->segments == std::vector<Segment>{{-5, 5, "shard_2"}});
+
+  Result<uint64_t> bad = client.PushRangeMap((*dir)->path().string() + "/unknown.map", {});
+  CHECK(bad.status().code() == Code::kNotFound);
+  CHECK((*haproxy)->Stop().ok());
+}
+
+}  // namespace
+}  // namespace shardgate::haproxy
