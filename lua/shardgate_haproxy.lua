@@ -75,6 +75,21 @@ if not tracker then
   error("SHARDGATE_CANCEL_TTL: " .. ttl_err, 0)
 end
 
+-- Cancel records are kept in this Lua state's tracker and looked up there first. They are
+-- mirrored into the shared cancel map only when a CancelRequest may be served by another
+-- Lua state (lua-load-per-thread with several threads): in HAProxy 2.6 core.set_map and
+-- core.del_map walk the map's whole entry list, so each write costs ~25 ns per record
+-- already in the map (docs/router.md, "Per-connection cost"). core.thread is 0 in the
+-- shared state of lua-load.
+local function shares_state()
+  if (core.thread or 0) == 0 then
+    return true
+  end
+  local ok, info = pcall(core.get_info)
+  return ok and type(info) == "table" and tonumber(info.Nbthread) == 1
+end
+local MIRROR_CANCELS = not shares_state()
+
 local ranges = Map.new(RANGES_MAP, Map._str)
 local cancels = Map.new(CANCEL_MAP, Map._str)
 local loader = rangemap.new_loader(function(k)
@@ -194,7 +209,7 @@ end
 -- silently, as PostgreSQL itself answers nothing to a cancel.
 local function route_cancel(txn, packet)
   local cancel_key = pgproto.cancel_key(packet.pid, packet.secret)
-  local addr = cancels:lookup(cancel_key)
+  local addr = tracker:lookup(cancel_key) or cancels:lookup(cancel_key)
   local ip, port
   if addr then
     ip, port = addr:match("^%[?([^%]]+)%]?:(%d+)$")
@@ -253,9 +268,12 @@ local function record_key(txn, msg)
     return
   end
   local cancel_key = pgproto.cancel_key(pid, secret)
-  core.set_map(CANCEL_MAP, cancel_key, addr)
-  for _, old in ipairs(tracker:add(cancel_key, core.now().sec)) do
-    core.del_map(CANCEL_MAP, old)
+  local evicted = tracker:add(cancel_key, core.now().sec, addr)
+  if MIRROR_CANCELS then
+    core.set_map(CANCEL_MAP, cancel_key, addr)
+    for i = 1, #evicted do
+      core.del_map(CANCEL_MAP, evicted[i])
+    end
   end
 end
 
@@ -292,8 +310,11 @@ core.register_action("shardgate_track", { "tcp-res" }, track, 0)
 
 core.register_task(function()
   while true do
-    for _, old in ipairs(tracker:sweep(core.now().sec, SWEEP_BATCH)) do
-      core.del_map(CANCEL_MAP, old)
+    local expired = tracker:sweep(core.now().sec, SWEEP_BATCH)
+    if MIRROR_CANCELS then
+      for i = 1, #expired do
+        core.del_map(CANCEL_MAP, expired[i])
+      end
     end
     current_map(true)
     core.msleep(TASK_PERIOD_MS)
@@ -301,4 +322,5 @@ core.register_task(function()
 end)
 
 log(core.Info, "router_loaded", "ranges_map", RANGES_MAP, "cancel_map", CANCEL_MAP,
-  "key_param", KEY_PARAM, "key_pattern", KEY_PATTERN or "default", "cancel_ttl", CANCEL_TTL)
+  "key_param", KEY_PARAM, "key_pattern", KEY_PATTERN or "default", "cancel_ttl", CANCEL_TTL,
+  "lua_thread", core.thread or 0, "cancel_records", MIRROR_CANCELS and "state+map" or "state")

@@ -1,7 +1,10 @@
--- Bookkeeping of the cancel-map records one Lua state wrote, so it can delete them on expiry.
+-- The cancel records one Lua state wrote: key -> server address, with expiry bookkeeping.
 --
--- HAProxy's cancel map is shared by every thread; each Lua state remembers only what it
--- added, in insertion order. The TTL is the same for every record, so the oldest record
+-- The glue looks cancel keys up here first (a Lua table lookup) and mirrors records into
+-- HAProxy's shared cancel map only when other Lua states need them (lua-load-per-thread
+-- with several threads): core.set_map/del_map scan the whole map in HAProxy 2.6, so their
+-- cost grows with the number of records (docs/router.md, "Per-connection cost").
+-- Each Lua state remembers only what it added, in insertion order. The TTL is the same for every record, so the oldest record
 -- always expires first and a FIFO queue is enough. Bounded: past `max_records` the oldest
 -- record is evicted early (returned for deletion) rather than growing without limit.
 -- Time is passed in (seconds) so tests drive it with a fake clock.
@@ -28,6 +31,7 @@ function _M.new(ttl, max_records)
     ttl = ttl, max = max_records,
     keys = {}, expiries = {}, head = 1, tail = 0,
     latest = {}, -- key -> expiry of its newest record: an older duplicate must not delete it
+    values = {}, -- key -> value of its newest record
   }, Tracker)
 end
 
@@ -42,22 +46,35 @@ function Tracker:pop()
   self.keys[h], self.expiries[h] = nil, nil
   self.head = h + 1
   if self.latest[key] == expiry then
-    self.latest[key] = nil
+    self.latest[key], self.values[key] = nil, nil
     return key
   end
   return nil
 end
 
--- add(key, now) -> keys evicted to stay within max_records (delete them from the map).
-function Tracker:add(key, now)
-  local evicted = {}
+-- lookup(key) -> value of the live record for key | nil
+function Tracker:lookup(key)
+  return self.values[key]
+end
+
+local NONE = setmetatable({}, { __newindex = function() error("read-only") end })
+
+-- add(key, now, value?) -> keys evicted to stay within max_records (delete them from the
+-- map). The returned table is shared and empty when nothing was evicted (the usual case):
+-- only read it.
+function Tracker:add(key, now, value)
+  local evicted = NONE
   while self:count() >= self.max do
+    if evicted == NONE then
+      evicted = {}
+    end
     evicted[#evicted + 1] = self:pop()
   end
   local expiry = now + self.ttl
-  self.tail = self.tail + 1
-  self.keys[self.tail], self.expiries[self.tail] = key, expiry
-  self.latest[key] = expiry
+  local tail = self.tail + 1
+  self.tail = tail
+  self.keys[tail], self.expiries[tail] = key, expiry
+  self.latest[key], self.values[key] = expiry, value
   return evicted
 end
 

@@ -12,7 +12,8 @@ local int64 = require("shardgate.int64")
 
 local _M = {}
 
-local lower, gsub, sub, find = string.lower, string.gsub, string.sub, string.find
+local lower, gsub, sub, find, gmatch = string.lower, string.gsub, string.sub, string.find,
+  string.gmatch
 
 _M.DEFAULT_PARAM = "options"
 _M.KEY_SETTING = "shardgate.key"
@@ -20,7 +21,20 @@ _M.ROLE_SETTING = "shardgate.role"
 _M.MAX_WORDS = 256
 
 -- split_words(options) -> array of words (PostgreSQL's pg_split_opts rules).
+-- Without a backslash a word is a run of non-space characters (fast path, one gmatch);
+-- with one, a character loop applies the escapes.
 function _M.split_words(options)
+  if not find(options, "\\", 1, true) then
+    local words, n = {}, 0
+    for w in gmatch(options, "%S+") do
+      n = n + 1
+      words[n] = w
+      if n >= _M.MAX_WORDS then
+        break
+      end
+    end
+    return words
+  end
   local words, word, escaped = {}, {}, false
   for i = 1, #options do
     local c = sub(options, i, i)
@@ -137,7 +151,10 @@ function _M.new(config)
   return setmetatable({ param = param, pattern = pattern }, { __index = _M })
 end
 
-local function key_text(self, params)
+local NO_SETTINGS = {}
+
+-- options_settings: settings of the `options` parameter, computed once per startup.
+local function key_text(self, params, options_settings)
   local value = params[self.param]
   if value == nil then
     return nil
@@ -146,7 +163,7 @@ local function key_text(self, params)
     return (value:match(self.pattern))
   end
   if self.param == _M.DEFAULT_PARAM then
-    return _M.settings(value)[_M.KEY_SETTING]
+    return options_settings[_M.KEY_SETTING]
   end
   return value
 end
@@ -155,7 +172,9 @@ end
 --                             | nil, code, detail, offending text (bad_key, bad_role)
 -- code is one of the router's error codes: no_key, bad_key, bad_role.
 function _M:extract(params)
-  local text = key_text(self, params)
+  local options = params[_M.DEFAULT_PARAM]
+  local options_settings = options and _M.settings(options) or NO_SETTINGS
+  local text = key_text(self, params, options_settings)
   if text == nil or text == "" then
     return nil, "no_key", "no shard key in startup parameter " .. self.param
   end
@@ -163,7 +182,7 @@ function _M:extract(params)
   if not key then
     return nil, "bad_key", why, text
   end
-  local role = _M.settings(params[_M.DEFAULT_PARAM])[_M.ROLE_SETTING]
+  local role = options_settings[_M.ROLE_SETTING]
   if role ~= nil then
     role = lower(role)
     if role ~= "rw" and role ~= "ro" then

@@ -5,12 +5,18 @@ local _M = {}
 
 local DONE = setmetatable({}, { __tostring = function() return "txn:done()" end })
 
--- load_glue(env, maps) -> fake core. env: environment variables; maps: path -> { k = v }.
-function _M.load_glue(env, maps)
+-- load_glue(env, maps, opts?) -> fake core. env: environment variables; maps: path -> { k = v }.
+-- opts.thread: core.thread while loading (0 = the shared state of lua-load; default 1, a
+-- lua-load-per-thread state); opts.nbthread: Nbthread of core.get_info() (default 2).
+function _M.load_glue(env, maps, opts)
+  opts = opts or {}
   local core = {
     actions = {}, tasks = {}, logs = {}, set_maps = {}, del_maps = {},
-    backends = {}, clock = 1000,
+    backends = {}, clock = 1000, thread = opts.thread or 1,
   }
+  function core.get_info()
+    return { Nbthread = opts.nbthread or 2 }
+  end
   function core.register_action(name, kinds, fn, nargs)
     core.actions[name] = { kinds = kinds, fn = fn, nargs = nargs }
   end

@@ -16,7 +16,8 @@ local function ranges_map(version, segs)
 end
 
 -- A loaded glue with shard_a on [0, 99] and shard_b on [-10, -1]; backends shard_a_rw/ro.
-local function setup(env_extra)
+-- load_opts: fake.load_glue's opts (default: a lua-load-per-thread state, two threads).
+local function setup(env_extra, load_opts)
   local maps = {
     [RANGES] = ranges_map(1, { { -10, -1, "shard_b" }, { 0, 99, "shard_a" } }),
     [CANCELS] = {},
@@ -25,7 +26,7 @@ local function setup(env_extra)
   for k, v in pairs(env_extra or {}) do
     env[k] = v
   end
-  local core = assert(fake.load_glue(env, maps))
+  local core = assert(fake.load_glue(env, maps, load_opts))
   core.backends = { shard_a_rw = {}, shard_a_ro = {}, shardgate_cancel = {} }
   return core, maps
 end
@@ -166,4 +167,61 @@ it("deletes expired cancel records from the map in the background task", functio
   task()
   expect.eq(maps[CANCELS], {})
   expect.eq(core.del_maps, { { CANCELS, "9.00000001" } })
+end)
+
+-- Cancel records and the shared map: written only when another Lua state may need them.
+
+local function track_key(core, pid, secret, dst)
+  local response = packets.backend_message("R", "\0\0\0\0") ..
+    packets.backend_message("K", string.pack(">I4", pid) .. secret) .. packets.backend_message("Z", "I")
+  local txn = fake.new_txn(core, "", { response = response, dst = dst })
+  fake.run(core, "shardgate_track", txn)
+  return txn
+end
+
+it("keeps cancel records in the Lua state only under lua-load (shared state)", function()
+  local core, maps = setup(nil, { thread = 0, nbthread = 2 })
+  local txn = track_key(core, 77, "\1\2\3\4", { "10.0.0.5", 5432 })
+  expect.eq({ #txn.forwarded, maps[CANCELS], core.set_maps }, { 2, {}, {} })
+  local cancel = connect(core, packets.cancel(77, "\1\2\3\4"))
+  expect.eq(cancel.vars, { ["txn.shardgate_backend"] = "shardgate_cancel",
+    ["txn.shardgate_cancel_addr"] = "10.0.0.5", ["txn.shardgate_cancel_port"] = 5432 })
+  expect.truthy(core.logs[1]:find("lua_thread=0 cancel_records=state", 1, true), core.logs[1])
+end)
+
+it("keeps cancel records in the Lua state only with one thread per process", function()
+  local core, maps = setup(nil, { thread = 1, nbthread = 1 })
+  track_key(core, 77, "\1\2\3\4", { "10.0.0.5", 5432 })
+  expect.eq({ maps[CANCELS], core.set_maps }, { {}, {} })
+  expect.eq(connect(core, packets.cancel(77, "\1\2\3\4")).vars["txn.shardgate_cancel_addr"], "10.0.0.5")
+end)
+
+it("mirrors cancel records into the shared map with several per-thread states", function()
+  local core, maps = setup(nil, { thread = 2, nbthread = 2 })
+  track_key(core, 77, "\1\2\3\4", { "10.0.0.5", 5432 })
+  expect.eq(maps[CANCELS], { ["77.01020304"] = "10.0.0.5:5432" })
+  -- Another state (a second glue on the same maps) finds it through the map.
+  local other = assert(fake.load_glue({ SHARDGATE_RANGES_MAP = RANGES, SHARDGATE_CANCEL_MAP = CANCELS },
+    maps, { thread = 1, nbthread = 2 }))
+  other.backends = core.backends
+  expect.eq(connect(other, packets.cancel(77, "\1\2\3\4")).vars["txn.shardgate_cancel_addr"], "10.0.0.5")
+end)
+
+it("forgets an expired state-only cancel record without touching the map", function()
+  local core, maps = setup(nil, { thread = 0 })
+  track_key(core, 9, "\0\0\0\1", { "10.0.0.6", 5432 })
+  core.clock = core.clock + 60
+  local task = coroutine.wrap(core.tasks[1])
+  core.msleep = function() coroutine.yield() end
+  task()
+  expect.eq({ maps[CANCELS], core.del_maps }, { {}, {} })
+  local cancel = connect(core, packets.cancel(9, "\0\0\0\1"))
+  expect.eq(cancel.vars, { ["txn.shardgate_error"] = "unknown_cancel" })
+end)
+
+it("routes a CancelRequest recorded by hand in the map under lua-load too", function()
+  local core, maps = setup(nil, { thread = 0 })
+  maps[CANCELS]["5.0a0b0c0d"] = "[::1]:5433"
+  local txn = connect(core, packets.cancel(5, "\10\11\12\13"))
+  expect.eq({ txn.vars["txn.shardgate_cancel_addr"], txn.vars["txn.shardgate_cancel_port"] }, { "::1", 5433 })
 end)
