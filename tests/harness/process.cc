@@ -144,15 +144,20 @@ std::string JoinArgv(const std::vector<std::string>& argv) {
   return out;
 }
 
-bool PidAlive(pid_t pid) {
-  if (pid <= 0 || kill(pid, 0) != 0) return false;
-  // A zombie still answers kill(0); the state letter after "(comm)" tells it apart.
+char ProcessState(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
-  if (!std::getline(stat, line)) return false;
+  if (!std::getline(stat, line)) return '?';
+  // The command name in parentheses may contain spaces; the state follows ") ".
   auto close_paren = line.rfind(')');
-  return close_paren == std::string::npos || close_paren + 2 >= line.size() ||
-         line[close_paren + 2] != 'Z';
+  if (close_paren == std::string::npos || close_paren + 2 >= line.size()) return '?';
+  return line[close_paren + 2];
+}
+
+bool PidAlive(pid_t pid) {
+  if (pid <= 0 || kill(pid, 0) != 0) return false;
+  char state = ProcessState(pid);  // a zombie still answers kill(0)
+  return state != '?' && state != 'Z';
 }
 
 std::vector<pid_t> ChildPids(pid_t parent) {

@@ -72,6 +72,9 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv, const Env
 // e.g. a postmaster started by pg_ctl).
 bool PidAlive(pid_t pid);
 
+// The state letter of /proc/<pid>/stat ('R', 'S', 'T' stopped, 'Z' zombie, ...), '?' if gone.
+char ProcessState(pid_t pid);
+
 // Polls PidAlive until the pid is gone or `timeout` passed; returns whether it is gone.
 bool WaitPidGone(pid_t pid, std::chrono::milliseconds timeout);
 

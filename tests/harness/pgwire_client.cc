@@ -1,0 +1,306 @@
+// A minimal PostgreSQL wire client over a raw TCP socket (see pgwire_client.h).
+#include "tests/harness/pgwire_client.h"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace shardgate::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Time left until `deadline`; zero once it passed.
+milliseconds Until(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+  return std::max(left, milliseconds(0));
+}
+
+// The same for poll(2).
+int RemainingMs(Clock::time_point deadline) { return static_cast<int>(Until(deadline).count()); }
+
+// Waits for `events` on fd until deadline: ok, kTimeout, or kUnavailable (POLLERR/POLLHUP only).
+Status WaitFor(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    int n = poll(&p, 1, RemainingMs(deadline));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Internal(std::string("poll: ") + std::strerror(errno));
+    if (n == 0) return Timeout("no socket activity before the deadline");
+    if (p.revents & events) return Status::Ok();
+    return Unavailable("connection error or hang-up");
+  }
+}
+
+Status ConnectSocket(int fd, const std::string& host, int port, Clock::time_point deadline) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    return InvalidArgument("not an IPv4 address: " + host);
+  }
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return Status::Ok();
+  if (errno != EINPROGRESS) {
+    return Unavailable("connect " + host + ":" + std::to_string(port) + ": " + std::strerror(errno));
+  }
+  Status ready = WaitFor(fd, POLLOUT, deadline);
+  if (ready.code() == Code::kTimeout) return ready;
+  int error = 0;
+  socklen_t length = sizeof error;
+  getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+  if (error != 0) {
+    return Unavailable("connect " + host + ":" + std::to_string(port) + ": " + std::strerror(error));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<PgWireConnection> PgWireConnection::Connect(const std::string& host, int port,
+                                                   milliseconds timeout) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Internal(std::string("socket: ") + std::strerror(errno));
+  PgWireConnection connection(fd);
+  int one = 1;
+  // Fragmented sends must leave as separate segments, not be coalesced by Nagle.
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  Status connected = ConnectSocket(fd, host, port, Clock::now() + timeout);
+  if (!connected.ok()) return connected;
+  return connection;
+}
+
+PgWireConnection::PgWireConnection(PgWireConnection&& other) noexcept
+    : fd_(other.fd_), buffer_(std::move(other.buffer_)) {
+  other.fd_ = -1;
+}
+
+PgWireConnection& PgWireConnection::operator=(PgWireConnection&& other) noexcept {
+  if (this != &other) {
+    Close();
+    fd_ = other.fd_;
+    buffer_ = std::move(other.buffer_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+PgWireConnection::~PgWireConnection() { Close(); }
+
+void PgWireConnection::Close() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+void PgWireConnection::ShutdownWrite() {
+  if (fd_ >= 0) shutdown(fd_, SHUT_WR);
+}
+
+Status PgWireConnection::Send(std::string_view bytes, SendPlan plan, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  size_t chunk = plan.chunk_bytes == 0 ? bytes.size() : plan.chunk_bytes;
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    if (sent > 0 && plan.gap.count() > 0) std::this_thread::sleep_for(plan.gap);
+    size_t end = std::min(bytes.size(), sent + chunk);
+    while (sent < end) {
+      ssize_t n = send(fd_, bytes.data() + sent, end - sent, MSG_NOSIGNAL);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        Status writable = WaitFor(fd_, POLLOUT, deadline);
+        if (!writable.ok()) return writable;
+        continue;
+      }
+      return Unavailable(std::string("send: ") + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
+Status PgWireConnection::Fill(Clock::time_point deadline) {
+  for (;;) {
+    char chunk[16384];
+    ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
+    if (n > 0) {
+      buffer_.append(chunk, static_cast<size_t>(n));
+      return Status::Ok();
+    }
+    if (n == 0) return Unavailable("connection closed by peer");
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      return Unavailable(std::string("recv: ") + std::strerror(errno));
+    }
+    Status readable = WaitFor(fd_, POLLIN, deadline);
+    // POLLHUP/POLLERR without POLLIN: let recv report the exact reason next turn.
+    if (readable.code() == Code::kTimeout || readable.code() == Code::kInternal) return readable;
+  }
+}
+
+Result<char> PgWireConnection::ReadByte(milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (buffer_.empty()) {
+    Status filled = Fill(deadline);
+    if (!filled.ok()) return filled;
+  }
+  char byte = buffer_[0];
+  buffer_.erase(0, 1);
+  return byte;
+}
+
+Result<WireMessage> PgWireConnection::ReadMessage(milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    auto message = TakeMessage(buffer_);
+    if (!message.ok()) return message.status();
+    if (message->has_value()) return std::move(**message);
+    Status filled = Fill(deadline);
+    if (!filled.ok()) return filled;
+  }
+}
+
+Result<std::string> PgWireConnection::ReadUntilClosed(milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    Status filled = Fill(deadline);
+    if (filled.code() == Code::kUnavailable) return std::exchange(buffer_, std::string());
+    if (!filled.ok()) return filled;
+  }
+}
+
+namespace {
+
+// Folds one startup-phase message into `reply`; sets *done at 'Z' or 'E'.
+Status ApplyStartupMessage(const WireMessage& message, StartupReply* reply, bool* done) {
+  switch (message.type) {
+    case 'R': {  // Authentication: only AuthenticationOk (trust) is supported here
+      int32_t kind = message.body.size() >= 4 ? ReadInt32(message.body, 0) : -1;
+      if (kind != 0) return ProtocolError("authentication request " + std::to_string(kind));
+      return Status::Ok();
+    }
+    case 'S': {  // ParameterStatus
+      std::string_view body = message.body;
+      size_t nul = body.find('\0');
+      if (nul == std::string_view::npos) return ProtocolError("parameter status lacks NUL");
+      std::string_view rest = body.substr(nul + 1);
+      reply->parameters.emplace_back(std::string(body.substr(0, nul)),
+                                     std::string(rest.substr(0, rest.find('\0'))));
+      return Status::Ok();
+    }
+    case 'K': {  // BackendKeyData
+      auto key = ParseBackendKeyData(message.body);
+      if (!key.ok()) return key.status();
+      reply->key = *key;
+      return Status::Ok();
+    }
+    case 'E': {  // ErrorResponse
+      auto fields = ParseErrorFields(message.body);
+      if (!fields.ok()) return fields.status();
+      reply->error = std::move(*fields);
+      *done = true;
+      return Status::Ok();
+    }
+    case 'Z':  // ReadyForQuery
+      reply->ready = true;
+      *done = true;
+      return Status::Ok();
+    default:  // NoticeResponse and friends: ignored during startup
+      return Status::Ok();
+  }
+}
+
+}  // namespace
+
+Result<StartupReply> ReadStartupReply(PgWireConnection& connection, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  StartupReply reply;
+  for (bool done = false; !done;) {
+    auto message = connection.ReadMessage(Until(deadline));
+    if (!message.ok() && message.status().code() == Code::kUnavailable) {
+      reply.closed = true;
+      return reply;
+    }
+    if (!message.ok()) return message.status();
+    Status applied = ApplyStartupMessage(*message, &reply, &done);
+    if (!applied.ok()) return applied;
+  }
+  return reply;
+}
+
+Result<QueryReply> RunQuery(PgWireConnection& connection, std::string_view sql,
+                            milliseconds timeout) {
+  Status sent = connection.Send(QueryMessage(sql), {}, timeout);
+  if (!sent.ok()) return sent;
+  return ReadQueryReply(connection, timeout);
+}
+
+Result<QueryReply> ReadQueryReply(PgWireConnection& connection, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  QueryReply reply;
+  for (;;) {
+    auto message = connection.ReadMessage(Until(deadline));
+    if (!message.ok()) return message.status();
+    if (message->type == 'T') {  // RowDescription
+      auto columns = ParseRowDescription(message->body);
+      if (!columns.ok()) return columns.status();
+      reply.columns = std::move(*columns);
+    } else if (message->type == 'D') {  // DataRow
+      auto row = ParseDataRow(message->body);
+      if (!row.ok()) return row.status();
+      reply.rows.push_back(std::move(*row));
+    } else if (message->type == 'E') {  // ErrorResponse; 'Z' follows unless FATAL
+      auto fields = ParseErrorFields(message->body);
+      if (!fields.ok()) return fields.status();
+      reply.error = std::move(*fields);
+      if (reply.error->severity == "FATAL") return reply;
+    } else if (message->type == 'Z') {  // ReadyForQuery
+      return reply;
+    }
+  }
+}
+
+Result<Session> StartSession(const std::string& host, int port, const StartupParams& params,
+                             const SessionOptions& options) {
+  auto connection = PgWireConnection::Connect(host, port, options.timeout);
+  if (!connection.ok()) return connection.status();
+  if (options.ssl_request_first) {
+    Status sent = connection->Send(SslRequest(), {}, options.timeout);
+    if (!sent.ok()) return sent;
+    auto answer = connection->ReadByte(options.timeout);
+    if (!answer.ok()) return answer.status();
+    if (*answer != 'N') return ProtocolError("SSLRequest answered '" + std::string(1, *answer) + "'");
+  }
+  Status sent = connection->Send(StartupMessage(params), options.plan, options.timeout * 4);
+  if (!sent.ok()) return sent;
+  auto reply = ReadStartupReply(*connection, options.timeout);
+  if (!reply.ok()) return reply.status();
+  return Session{std::move(*connection), std::move(*reply)};
+}
+
+Result<QueryReply> ConnectAndQuery(const std::string& host, int port, const StartupParams& params,
+                                   std::string_view sql, const SessionOptions& options) {
+  auto session = StartSession(host, port, params, options);
+  if (!session.ok()) return session.status();
+  if (session->reply.error) return QueryReply{session->reply.error, {}, {}};
+  if (session->reply.closed) return Unavailable("server closed the connection during startup");
+  auto reply = RunQuery(session->connection, sql, options.timeout);
+  if (reply.ok()) (void)session->connection.Send(TerminateMessage(), {}, options.timeout);
+  return reply;
+}
+
+StartupParams KeyedParams(const std::string& user, const std::string& database, int64_t key) {
+  return {{"user", user},
+          {"database", database},
+          {"options", "-c shardgate.key=" + std::to_string(key)}};
+}
+
+}  // namespace shardgate::harness

@@ -1,0 +1,228 @@
+// Stack: starts the fleet's components in dependency order and tears them down in reverse.
+#include "tests/harness/stack.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+
+#include "haproxy/runtime_client.h"
+#include "tests/harness/ports.h"
+
+namespace shardgate::harness {
+namespace {
+
+using NodeFuture = std::future<Result<std::unique_ptr<PgNode>>>;
+
+std::string ShellQuote(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+Result<int> PortOrFree(int port) {
+  if (port != 0) {
+    ReservePort(port);
+    return port;
+  }
+  return FreePort();
+}
+
+// Waits for every future (so no thread outlives us), keeps what started, reports the first error.
+Status Collect(std::vector<std::pair<size_t, NodeFuture>>& futures,
+                      std::vector<std::shared_ptr<void>>& owner,
+                      std::vector<std::pair<std::string, std::vector<PgNode*>>>& shards) {
+  Status first = Status::Ok();
+  for (auto& [shard_index, future] : futures) {
+    Result<std::unique_ptr<PgNode>> node = future.get();
+    if (!node.ok()) {
+      if (first.ok()) first = node.status();
+      continue;
+    }
+    shards[shard_index].second.push_back(node->get());
+    owner.emplace_back(std::shared_ptr<PgNode>(std::move(*node)));
+  }
+  return first;
+}
+
+}  // namespace
+
+std::filesystem::path SourceDir() {
+  const char* env = std::getenv("SHARDGATE_SOURCE_DIR");
+  if (env != nullptr && *env != '\0') return env;
+  return SHARDGATE_DEFAULT_SOURCE_DIR;
+}
+
+Result<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
+  if (options.shards.empty()) return InvalidArgument("StackOptions.shards is empty");
+  if (options.replicas < 0) return InvalidArgument("StackOptions.replicas is negative");
+  if (options.source_dir.empty()) options.source_dir = SourceDir();
+  std::unique_ptr<Stack> stack(new Stack(std::move(options)));
+  Result<std::unique_ptr<TempDir>> dir = TempDir::Create("shardgate-stack", stack->options_.parent_dir);
+  if (!dir.ok()) return dir.status();
+  stack->dir_ = std::move(*dir);
+  Status st = stack->StartNodes();
+  if (st.ok() && stack->options_.haproxy) st = stack->StartHaproxy();
+  if (!st.ok()) return st;  // the half-built stack is torn down here
+  stack->PublishEnv();
+  return stack;
+}
+
+Stack::~Stack() {
+  while (!components_.empty()) components_.pop_back();
+  dir_.reset();
+}
+
+Status Stack::StartNodes() {
+  std::vector<std::pair<size_t, NodeFuture>> primaries;
+  for (size_t i = 0; i < options_.shards.size(); ++i) {
+    shards_.emplace_back(options_.shards[i], std::vector<PgNode*>{});
+    PgNodeSpec spec{"n1", options_.shards[i] + "/n1", dir(), 0};
+    primaries.emplace_back(i, std::async(std::launch::async, PgNode::StartPrimary, spec));
+  }
+  Status st = Collect(primaries, components_, shards_);
+  if (!st.ok()) return st;
+  std::vector<std::pair<size_t, NodeFuture>> replicas;
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    PgNode* primary = shards_[i].second.front();
+    for (int r = 0; r < options_.replicas; ++r) {
+      std::string name = "n" + std::to_string(r + 2);
+      PgNodeSpec spec{name, shards_[i].first + "/" + name, dir(), 0};
+      replicas.emplace_back(i, std::async(std::launch::async, [primary, spec] {
+                              return PgNode::StartReplica(*primary, spec);
+                            }));
+    }
+  }
+  return Collect(replicas, components_, shards_);
+}
+
+haproxy::ConfigSpec Stack::BuildSpec() const {
+  haproxy::ConfigSpec spec;
+  spec.socket_path = (dir() / "haproxy.sock").string();
+  spec.lua_dir = (options_.source_dir / "lua").string();
+  spec.ranges_map_path = (dir() / "shardgate_ranges.map").string();
+  spec.cancel_map_path = (dir() / "shardgate_cancel.map").string();
+  for (const auto& [shard, nodes] : shards_) {
+    haproxy::ShardSpec s;
+    s.name = shard;
+    for (PgNode* node : nodes) {
+      // RenderConfig adds the rw servers to the ro backend as backups itself.
+      haproxy::ServerSpec server{node->name(), "127.0.0.1", node->port()};
+      (node->role() == PgRole::kPrimary ? s.rw : s.ro).push_back(server);
+    }
+    spec.shards.push_back(std::move(s));
+  }
+  return spec;
+}
+
+Status Stack::StartHaproxy() {
+  spec_ = BuildSpec();
+  for (auto [field, wanted] : {std::pair{&spec_.rw_port, options_.rw_port},
+                               std::pair{&spec_.ro_port, options_.ro_port},
+                               std::pair{&spec_.stats_port, options_.stats_port}}) {
+    Result<int> port = PortOrFree(wanted);
+    if (!port.ok()) return port.status();
+    *field = *port;
+  }
+  Status st = haproxy::ValidateConfigSpec(spec_);
+  if (!st.ok()) return st;
+  HaproxyOptions ho;
+  ho.dir = dir();
+  ho.config_text = haproxy::RenderConfig(spec_);
+  ho.socket_path = spec_.socket_path;
+  ho.tcp_ports = {spec_.rw_port, spec_.ro_port, spec_.stats_port};
+  std::string map_text;
+  if (!options_.segments.empty()) {
+    st = haproxy::ValidateSegments(options_.segments);
+    if (!st.ok()) return st;
+    map_text = haproxy::RenderMapFile(options_.segments, 1);
+  }
+  ho.files = {{spec_.ranges_map_path, map_text}, {spec_.cancel_map_path, ""}};
+  Result<std::unique_ptr<HaproxyProcess>> hp = HaproxyProcess::Start(std::move(ho));
+  if (!hp.ok()) return hp.status();
+  haproxy_ = &Adopt(std::move(*hp));
+  return Status::Ok();
+}
+
+PgNode* Stack::Node(std::string_view shard, std::string_view node) {
+  for (auto& [name, nodes] : shards_) {
+    if (name != shard) continue;
+    for (PgNode* n : nodes) {
+      if (n->name() == node) return n;
+    }
+  }
+  return nullptr;
+}
+
+PgNode& Stack::Primary(std::string_view shard) { return *Node(shard, "n1"); }
+
+std::vector<PgNode*> Stack::Nodes() const {
+  std::vector<PgNode*> out;
+  for (const auto& [name, nodes] : shards_) out.insert(out.end(), nodes.begin(), nodes.end());
+  return out;
+}
+
+std::string Stack::stats_url() const {
+  return "http://127.0.0.1:" + std::to_string(spec_.stats_port) + "/stats";
+}
+
+Result<uint64_t> Stack::PushRangeMap(const std::vector<haproxy::Segment>& segments) {
+  if (haproxy_ == nullptr) return Unavailable("the stack runs without HAProxy");
+  haproxy::RuntimeClient client(haproxy_->socket());
+  Result<uint64_t> version = client.PushRangeMap(spec_.ranges_map_path, segments);
+  if (!version.ok()) return version;
+  // Keep the file in step so a Restart() comes back with the same map.
+  std::ofstream out(spec_.ranges_map_path, std::ios::trunc);
+  out << haproxy::RenderMapFile(segments, *version);
+  return version;
+}
+
+void Stack::AddEnv(const std::string& key, const std::string& value) {
+  for (auto& [k, v] : env_) {
+    if (k == key) {
+      v = value;
+      return;
+    }
+  }
+  env_.emplace_back(key, value);
+}
+
+void Stack::PublishEnv() {
+  std::string nodes;
+  for (PgNode* n : Nodes()) {
+    if (!nodes.empty()) nodes += ' ';
+    nodes += n->cluster_name() + ":" + std::to_string(n->port()) + ":" +
+             std::string(PgRoleName(n->role()));
+  }
+  AddEnv("SHARDGATE_STACK_DIR", dir().string());
+  AddEnv("SHARDGATE_NODES", nodes);
+  AddEnv("SHARDGATE_PGHOST", "127.0.0.1");
+  AddEnv("SHARDGATE_PGUSER", "postgres");
+  AddEnv("SHARDGATE_PGDATABASE", "postgres");
+  if (haproxy_ == nullptr) return;
+  AddEnv("SHARDGATE_RW_PORT", std::to_string(spec_.rw_port));
+  AddEnv("SHARDGATE_RO_PORT", std::to_string(spec_.ro_port));
+  AddEnv("SHARDGATE_HAPROXY_SOCKET", spec_.socket_path);
+  AddEnv("SHARDGATE_HAPROXY_STATS_URL", stats_url());
+  AddEnv("SHARDGATE_HAPROXY_CONFIG", haproxy_->config_path().string());
+  AddEnv("SHARDGATE_HAPROXY_LOG", haproxy_->log_path().string());
+  AddEnv("SHARDGATE_RANGES_MAP", spec_.ranges_map_path);
+}
+
+Status Stack::WriteEnvFile(const std::filesystem::path& path) const {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "# shardgate local stack: source this file (. " << path.string() << ")\n";
+    for (const auto& [k, v] : env_) out << "export " << k << "=" << ShellQuote(v) << "\n";
+    out.close();
+    if (!out) return Unavailable("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Unavailable("cannot rename " + tmp.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace shardgate::harness

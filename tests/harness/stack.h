@@ -1,0 +1,97 @@
+// A composed local fleet: N shards (primary + replicas), HAProxy with the router, a range map.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "haproxy/config.h"
+#include "haproxy/range_map.h"
+#include "tests/harness/haproxy_process.h"
+#include "tests/harness/pg_node.h"
+#include "tests/harness/temp_dir.h"
+
+namespace shardgate::harness {
+
+struct StackOptions {
+  std::vector<std::string> shards = {"shard_1"};
+  int replicas = 1;                         // per shard; nodes are n1 (primary), n2, ...
+  bool haproxy = true;                      // start HAProxy with the router
+  std::vector<haproxy::Segment> segments;   // initial range map (version 1); empty = no map
+  int rw_port = 0;                          // HAProxy frontends and stats; 0 = a free port
+  int ro_port = 0;
+  int stats_port = 0;
+  std::filesystem::path parent_dir = "/tmp";  // the stack's work directory is created here
+  std::filesystem::path source_dir;           // repo (for lua/); empty = SourceDir()
+};
+
+// Owns every component; tears them down in reverse order of start when destroyed (also when a
+// test fails or Start() fails half-way). Components added later (Consul dev server, agents,
+// controller) are handed over with Adopt() and publish their addresses with AddEnv().
+// Not thread-safe.
+class Stack {
+ public:
+  // Starts primaries in parallel, then replicas in parallel, then HAProxy.
+  static Result<std::unique_ptr<Stack>> Start(StackOptions options);
+  ~Stack();
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  // nullptr when there is no such node.
+  PgNode* Node(std::string_view shard, std::string_view node);
+  // The shard's node n1 (the primary at start). REQUIRES: the shard exists.
+  PgNode& Primary(std::string_view shard);
+  // Every node, shard by shard, n1 first.
+  std::vector<PgNode*> Nodes() const;
+  // nullptr when started without HAProxy.
+  HaproxyProcess* haproxy() { return haproxy_; }
+
+  const std::filesystem::path& dir() const { return dir_->path(); }
+  const std::filesystem::path& source_dir() const { return options_.source_dir; }
+  const haproxy::ConfigSpec& config_spec() const { return spec_; }
+  int rw_port() const { return spec_.rw_port; }
+  int ro_port() const { return spec_.ro_port; }
+  std::string stats_url() const;
+
+  // Replaces HAProxy's range map at run time (prepare/add/commit map); returns the version.
+  Result<uint64_t> PushRangeMap(const std::vector<haproxy::Segment>& segments);
+
+  // Takes ownership of a component started after the stack; destroyed before everything that
+  // was started earlier. Returns it for convenience.
+  template <typename T>
+  T& Adopt(std::unique_ptr<T> component) {
+    T& ref = *component;
+    components_.emplace_back(std::shared_ptr<T>(std::move(component)));
+    return ref;
+  }
+  // Adds (or replaces) a variable written by WriteEnvFile.
+  void AddEnv(const std::string& key, const std::string& value);
+  // Shell-sourceable `export KEY='value'` lines; written to a temp file and renamed into place.
+  Status WriteEnvFile(const std::filesystem::path& path) const;
+  const std::vector<std::pair<std::string, std::string>>& env() const { return env_; }
+
+ private:
+  explicit Stack(StackOptions options) : options_(std::move(options)) {}
+  Status StartNodes();
+  Status StartHaproxy();
+  haproxy::ConfigSpec BuildSpec() const;
+  void PublishEnv();
+
+  StackOptions options_;
+  std::unique_ptr<TempDir> dir_;
+  std::vector<std::shared_ptr<void>> components_;  // destroyed back to front
+  std::vector<std::pair<std::string, std::vector<PgNode*>>> shards_;
+  HaproxyProcess* haproxy_ = nullptr;
+  haproxy::ConfigSpec spec_;
+  std::vector<std::pair<std::string, std::string>> env_;
+};
+
+// The repository: $SHARDGATE_SOURCE_DIR, else the source directory this was built from.
+std::filesystem::path SourceDir();
+
+}  // namespace shardgate::harness
