@@ -1,0 +1,142 @@
+// shardgate-agent: probes one PostgreSQL node and publishes its health, role, lag and weight to
+// the local Consul agent. Configuration: docs/agent.md.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "agent/agent_check_server.h"
+#include "agent/config.h"
+#include "agent/metrics_server.h"
+#include "agent/pg_probe.h"
+#include "agent/runner.h"
+#include "common/log.h"
+#include "consul/config.h"
+#include "consul/curl_transport.h"
+
+namespace {
+
+using namespace shardgate;
+using namespace shardgate::agent;
+
+constexpr int kExitConfig = 2;
+constexpr int kExitRuntime = 1;
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int ConfigError(const std::string& message) {
+  std::fprintf(stderr, "invalid config: %s\n", message.c_str());
+  return kExitConfig;
+}
+
+Result<consul::ClientConfig> ConsulConfig(const AgentConfig& cfg) {
+  auto ccfg = consul::ConfigFromEnvironment();
+  if (!ccfg.ok()) return ccfg.status();
+  if (!cfg.consul_address.empty()) {
+    auto addr = consul::NormalizeAddress(cfg.consul_address, /*https=*/false);
+    if (!addr.ok()) return InvalidArgument("consul_address: " + addr.status().message());
+    ccfg->address = *addr;
+  }
+  // Everything goes to the local agent: short budgets keep a hung Consul from delaying the
+  // publisher (and so the SIGTERM withdrawal) for long.
+  ccfg->request_timeout = cfg.consul_timeout;
+  ccfg->connect_timeout = std::min(ccfg->connect_timeout, cfg.consul_timeout);
+  return ccfg;
+}
+
+void PrintHelp() {
+  std::printf("usage: shardgate-agent [--config FILE] [--KEY=VALUE ...]\n"
+              "keys (also SHARDGATE_AGENT_<KEY> in the environment, or KEY = VALUE in FILE):\n");
+  for (const std::string& key : ConfigKeys()) std::printf("  %s\n", key.c_str());
+  std::printf("Consul: CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN / CONSUL_HTTP_TOKEN_FILE, CONSUL_CACERT.\n"
+              "PostgreSQL password: PGPASSWORD or PGPASSFILE (never on the command line).\n");
+}
+
+// Servers are optional; each returns false (after logging) when it cannot start.
+template <typename Server>
+bool StartServer(Server& server, const std::string& key, const std::string& listen) {
+  if (listen.empty()) return true;
+  auto hp = ParseListen(key, listen);
+  Status s = hp.ok() ? server.Start(hp->first, hp->second) : hp.status();
+  if (!s.ok()) {
+    Log(LogLevel::kError, "listen_failed", {{"key", key}, {"error", s.ToString()}});
+    return false;
+  }
+  Log(LogLevel::kInfo, "listening", {{"key", key}, {"port", std::to_string(server.port())}});
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    PrintHelp();
+    return 0;
+  }
+  ConfigSources sources{args,
+                        [](const std::string& n) -> std::optional<std::string> {
+                          const char* v = std::getenv(n.c_str());
+                          return v ? std::optional<std::string>(v) : std::nullopt;
+                        },
+                        ReadFile};
+  auto cfg = LoadConfig(sources);
+  if (!cfg.ok()) return ConfigError(cfg.status().message());
+  auto ccfg = ConsulConfig(*cfg);
+  if (!ccfg.ok()) return ConfigError(ccfg.status().message());
+  SetLogLevel(cfg->log_level);
+
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto transport = consul::CurlTransport::Create(
+      {ccfg->address, ccfg->ca_file, ccfg->connect_timeout});
+  if (!transport.ok()) return ConfigError(transport.status().message());
+  consul::Client client(**transport, *ccfg);
+  SystemClock clock;
+  PgProbe probe(clock, cfg->pg_conninfo, cfg->connect_timeout);
+  std::unique_ptr<PoolProbe> pool;
+  if (!cfg->pgbouncer_conninfo.empty()) {
+    pool = std::make_unique<PoolProbe>(clock, cfg->pgbouncer_conninfo, cfg->pgbouncer_database,
+                                       cfg->connect_timeout);
+  }
+  PublisherConfig pcfg = cfg->publish;
+  pcfg.jitter_seed = std::random_device{}();
+  Publisher publisher(client, clock, pcfg);
+  StateBoard board;
+  MetricsServer metrics(board);
+  AgentCheckServer agent_check(board);
+  if (!StartServer(metrics, "metrics_listen", cfg->metrics_listen) ||
+      !StartServer(agent_check, "agent_check_listen", cfg->agent_check_listen)) {
+    return kExitRuntime;
+  }
+  StopFlag stop;
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    Log(LogLevel::kInfo, "signal_received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    stop.Request();
+    board.Wake();
+  });
+  Log(LogLevel::kInfo, "agent_started",
+      {{"service_id", ServiceId(pcfg)}, {"service", pcfg.service_name}, {"consul", ccfg->address},
+       {"interval_ms", std::to_string(cfg->interval.count())}});
+  Status s = RunAgent(*cfg, clock, probe, pool.get(), publisher, board, stop);
+  signals.join();
+  metrics.Stop();
+  agent_check.Stop();
+  return s.ok() ? 0 : kExitRuntime;
+}

@@ -1,0 +1,17 @@
+// PgProbe: runs the probe statement and interprets its single row.
+#include "agent/pg_probe.h"
+
+#include "agent/probe_row.h"
+
+namespace shardgate::agent {
+
+Result<ProbeSample> PgProbe::Probe(SteadyTime deadline) {
+  auto result = session_.Query(kProbeSql, deadline);
+  if (!result.ok()) return result.status();
+  if (result->rows.size() != 1) {
+    return ProtocolError("probe returned " + std::to_string(result->rows.size()) + " rows, want 1");
+  }
+  return SampleFromRow(result->rows[0]);
+}
+
+}  // namespace shardgate::agent
