@@ -146,10 +146,31 @@ local function key_message(code, text)
   return "shardgate: shardgate.role \"" .. printable(text) .. "\" is invalid; use rw or ro"
 end
 
+-- short_read(txn, got, want) -> nil, code?, reason
+-- txn.req:data() returned fewer bytes than wanted: either the client shut its write side
+-- (closed or half-closed) or tcp-request inspect-delay expired. txn.req:may_recv() tells
+-- them apart: false once the request channel's input is shut, still true on expiry
+-- (verified in HAProxy 2.6.12 with a client that sends part of a packet and then either
+-- calls shutdown(SHUT_WR), closes, resets, or just waits).
+-- A packet the client ended itself has a wrong length: code "malformed". Nothing at all
+-- (port scanners, TCP health checks) and an expired delay get no code: no reply, as
+-- PostgreSQL closes silently on authentication_timeout.
+local function short_read(txn, got, want)
+  local counts = got .. " of " .. want .. " bytes"
+  if txn.req:may_recv() then
+    return nil, nil, "inspect-delay expired after " .. counts
+  end
+  if got == 0 then
+    return nil, nil, "client closed after 0 bytes"
+  end
+  return nil, "malformed", "client input ended after " .. counts
+end
+
 -- read_packet(txn) -> packet | nil, code?, reason
 -- Waits for a complete first packet, answering SSL/GSS encryption requests with 'N'
 -- (no TLS after SSLRequest in HAProxy 2.6; libpq then continues in clear text).
--- Returns nil without a code when the input closed or inspect-delay expired first.
+-- Returns nil without a code when the client sent nothing before closing or
+-- inspect-delay expired first (see short_read).
 local function read_packet(txn)
   local want, negotiations = startup.MIN_LEN, 0
   while true do
@@ -160,7 +181,7 @@ local function read_packet(txn)
     end
     if packet.kind == "need" then
       if #buf < want then
-        return nil, nil, "client sent " .. #buf .. " of " .. want .. " bytes"
+        return short_read(txn, #buf, want)
       end
       want = packet.need
     elseif packet.kind == "ssl" or packet.kind == "gssenc" then

@@ -58,12 +58,16 @@ function _M.load_glue(env, maps, opts)
 end
 
 -- new_txn(core, client_bytes, opts) -> fake txn. opts.nbsrv = { backend = n }, opts.dst.
+-- The client sends client_bytes and nothing more; a short data() read then stands for an
+-- expired inspect-delay, or with opts.input_closed for a client that shut its write side
+-- (what txn.req:may_recv() tells apart in HAProxy).
 function _M.new_txn(core, input, opts)
   opts = opts or {}
   local txn = { vars = {}, sent = {}, ended = false, forwarded = {} }
   local function channel(get, set)
     return {
       data = function(_, off, len) return get():sub(off + 1, off + len) end,
+      may_recv = function() return not opts.input_closed end,
       remove = function(_, off, len) local b = get() set(b:sub(1, off) .. b:sub(off + len + 1)) end,
       send = function(_, bytes) txn.sent[#txn.sent + 1] = bytes end,
       forward = function(_, n)

@@ -116,9 +116,43 @@ it("refuses malformed packets with 08P01", function()
   expect.eq({ r.code, r.sqlstate }, { "malformed", "08P01" })
 end)
 
-it("leaves an incomplete startup unrouted for the reject rule", function()
-  local txn = connect(setup(), options("-c shardgate.key=1"):sub(1, 12))
+local function last_log(core)
+  return core.logs[#core.logs]
+end
+
+it("leaves a startup cut short by an expired inspect-delay unrouted for the reject rule", function()
+  local core = setup()
+  local startup = options("-c shardgate.key=1")
+  local txn = connect(core, startup:sub(1, 12))
   expect.eq({ txn.vars, txn.sent, txn.ended }, { {}, {}, false })
+  expect.truthy(last_log(core):find("event=startup_incomplete reason=\"inspect-delay expired after 12 of " ..
+    #startup .. " bytes\"", 1, true), last_log(core))
+end)
+
+it("refuses with 08P01 a startup whose client closed its side before the announced length", function()
+  local startup = options("-c shardgate.key=1")
+  local r = refusal(connect(setup(), startup:sub(1, 12), "rw", { input_closed = true }))
+  expect.eq({ r.code, r.sqlstate, r.done, r.routed }, { "malformed", "08P01", true, nil })
+  expect.eq(r.message, "shardgate: invalid startup packet: client input ended after 12 of " ..
+    #startup .. " bytes")
+end)
+
+it("refuses with 08P01 a client that closes inside the length and code header", function()
+  local r = refusal(connect(setup(), "\0\0\0", "rw", { input_closed = true }))
+  expect.eq({ r.code, r.sqlstate }, { "malformed", "08P01" })
+  expect.truthy(r.message:find("ended after 3 of 8 bytes", 1, true), r.message)
+end)
+
+it("closes silently a client that closes without sending a byte, as port scanners do", function()
+  local core = setup()
+  local txn = connect(core, "", "rw", { input_closed = true })
+  expect.eq({ txn.vars, txn.sent, txn.ended }, { {}, {}, false })
+  expect.truthy(last_log(core):find("reason=\"client closed after 0 bytes\"", 1, true), last_log(core))
+end)
+
+it("closes silently a client that closes after its SSLRequest was answered", function()
+  local txn = connect(setup(), packets.ssl(), "rw", { input_closed = true })
+  expect.eq({ txn.vars, txn.sent, txn.ended }, { {}, { "N" }, false })
 end)
 
 it("uses a new map version on the next connection after a commit", function()
