@@ -1,0 +1,187 @@
+// Bench: the router's own cost without PostgreSQL. A minimal responder (FakePgServer) stands
+// behind HAProxy configured as plain TCP and as the router with 10, 10,000 and 100,000 ranges;
+// a closed-loop client measures connections/s and HAProxy CPU per connection. Prints figures
+// and ratios; never fails on timing.
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bench/router_load.h"
+#include "bench/router_setup.h"
+#include "haproxy/runtime_client.h"
+#include "tests/harness/fake_pg_server.h"
+#include "tests/harness/temp_dir.h"
+
+namespace shardgate::bench {
+namespace {
+
+using std::chrono::milliseconds;
+
+// HAProxy runs alone on CPU 0; this process (client threads, the responder) on CPU 1.
+constexpr int kHaproxyCpu = 0;
+constexpr int kClientCpu = 1;
+constexpr int kRepeats = 3;
+constexpr int kClientThreads = 4;
+constexpr int64_t kSegmentWidth = 1000;
+
+struct Config {
+  std::string name;
+  int ranges = 0;  // 0: plain TCP
+};
+
+struct Sample {
+  double rate = 0;
+  double cpu_us_per_conn = 0;
+  double cpu_util = 0;  // HAProxy CPU time / wall time: near 1.0 means HAProxy is the bottleneck
+};
+
+Sample Measure(BenchHaproxy& target, const std::vector<int64_t>& keys, const std::string& label) {
+  LoadSpec spec;
+  spec.port = target.rw_port;
+  spec.keys = keys;
+  spec.threads = kClientThreads;
+  spec.max_connections = 300;  // warm-up: the first routed connection compiles the new map
+  spec.max_duration = milliseconds(3000);
+  (void)RunClosedLoop(spec);
+  spec.max_connections = 60000;
+  spec.max_duration = milliseconds(3000);
+  pid_t pid = target.process->pid();
+  auto cpu_before = ProcessCpuTime(pid);
+  LoadResult load = RunClosedLoop(spec);
+  auto cpu_after = ProcessCpuTime(pid);
+  Sample sample;
+  sample.rate = load.Rate();
+  if (cpu_before.ok() && cpu_after.ok() && load.ok > 0) {
+    double cpu_us = static_cast<double>((*cpu_after - *cpu_before).count());
+    sample.cpu_us_per_conn = cpu_us / static_cast<double>(load.ok);
+    sample.cpu_util = cpu_us / 1e6 / load.elapsed.count();
+  }
+  std::printf("router_bench: %-12s conns=%llu failed=%llu rate=%s/s haproxy_cpu=%s us/conn "
+              "haproxy_util=%s%s%s\n",
+              label.c_str(), static_cast<unsigned long long>(load.ok),
+              static_cast<unsigned long long>(load.failed), Fixed(sample.rate, 1).c_str(),
+              Fixed(sample.cpu_us_per_conn, 1).c_str(), Fixed(sample.cpu_util, 2).c_str(),
+              load.failed > 0 ? " first_failure=" : "", load.first_failure.c_str());
+  std::fflush(stdout);
+  return sample;
+}
+
+// The generator straight against the responder: the most this client side can drive. A proxied
+// rate close to it means the client, not HAProxy, limited the measurement.
+void PrintClientCeiling(int responder_port) {
+  LoadSpec spec;
+  spec.port = responder_port;
+  spec.threads = kClientThreads;
+  spec.keys = {42};
+  spec.max_connections = 60000;
+  spec.max_duration = milliseconds(3000);
+  LoadResult load = RunClosedLoop(spec);
+  std::printf("router_bench: direct-to-responder conns=%llu failed=%llu rate=%s/s "
+              "(client-side ceiling)\n",
+              static_cast<unsigned long long>(load.ok), static_cast<unsigned long long>(load.failed),
+              Fixed(load.Rate(), 1).c_str());
+}
+
+struct Setup {
+  std::unique_ptr<harness::TempDir> dir;
+  std::unique_ptr<harness::FakePgServer> responder;
+  BenchHaproxy plain;
+  BenchHaproxy router;
+};
+
+Status StartAll(Setup& s) {
+  auto dir = harness::TempDir::Create("shardgate-router-bench");
+  if (!dir.ok()) return dir.status();
+  s.dir = std::move(*dir);
+  auto responder = harness::FakePgServer::Start(1);
+  if (!responder.ok()) return responder.status();
+  s.responder = std::move(*responder);
+  auto plain = StartPlainHaproxy(s.dir->path() / "plain", s.responder->port());
+  if (!plain.ok()) return plain.status();
+  s.plain = std::move(*plain);
+  auto router = StartRouterHaproxy(s.dir->path() / "router", s.responder->port(),
+                                   EvenSegments(10, kSegmentWidth), milliseconds(5000));
+  if (!router.ok()) return router.status();
+  s.router = std::move(*router);
+  Status pinned = PinProcess(s.plain.process->pid(), kHaproxyCpu);
+  if (pinned.ok()) pinned = PinProcess(s.router.process->pid(), kHaproxyCpu);
+  return pinned;
+}
+
+void PrintSummary(const std::map<std::string, std::vector<Sample>>& samples) {
+  auto median = [&](const std::string& name, double Sample::*field) {
+    std::vector<double> values;
+    for (const Sample& s : samples.at(name)) values.push_back(s.*field);
+    return Median(values);
+  };
+  for (const auto& [name, unused] : samples) {
+    std::printf("router_bench: median %-12s rate=%s/s haproxy_cpu=%s us/conn\n", name.c_str(),
+                Fixed(median(name, &Sample::rate), 1).c_str(),
+                Fixed(median(name, &Sample::cpu_us_per_conn), 1).c_str());
+  }
+  double plain_rate = median("plain", &Sample::rate);
+  double plain_cpu = median("plain", &Sample::cpu_us_per_conn);
+  std::printf("router_bench: router/plain conn-rate ratio %s (target >= 0.90)\n",
+              Fixed(median("router_10", &Sample::rate) / plain_rate, 2).c_str());
+  std::printf("router_bench: 100k/10 ranges conn-rate ratio %s (target >= 0.95)\n",
+              Fixed(median("router_100k", &Sample::rate) / median("router_10", &Sample::rate), 2)
+                  .c_str());
+  std::printf("router_bench: router adds %s us HAProxy CPU per connection at 10 ranges, %s at "
+              "10k, %s at 100k (target <= 50)\n",
+              Fixed(median("router_10", &Sample::cpu_us_per_conn) - plain_cpu, 1).c_str(),
+              Fixed(median("router_10k", &Sample::cpu_us_per_conn) - plain_cpu, 1).c_str(),
+              Fixed(median("router_100k", &Sample::cpu_us_per_conn) - plain_cpu, 1).c_str());
+}
+
+int Run() {
+  std::signal(SIGPIPE, SIG_IGN);
+  // Children (HAProxy) and threads inherit this; HAProxy is moved to its own CPU after start.
+  (void)PinCurrentThread(kClientCpu);
+  Setup setup;
+  Status started = StartAll(setup);
+  if (!started.ok()) {
+    std::printf("router_bench: could not start: %s\n", started.ToString().c_str());
+    return 1;
+  }
+  PrintClientCeiling(setup.responder->port());
+  haproxy::RuntimeClient client(setup.router.process->socket());
+  const std::vector<Config> configs = {
+      {"plain", 0}, {"router_10", 10}, {"router_10k", 10000}, {"router_100k", 100000}};
+  std::map<std::string, std::vector<Sample>> samples;
+  int loaded_ranges = 10;
+  for (int rep = 1; rep <= kRepeats; ++rep) {
+    // Odd repeats run the configurations forward, even ones backward: state that builds up in
+    // HAProxy over the run (e.g. cancel-key records) then does not favour one configuration.
+    for (size_t i = 0; i < configs.size(); ++i) {
+      const Config& config = configs[rep % 2 == 1 ? i : configs.size() - 1 - i];
+      int ranges = config.ranges == 0 ? 10 : config.ranges;
+      if (config.ranges != 0 && config.ranges != loaded_ranges) {
+        auto pushed = client.PushRangeMap(setup.router.ranges_map_path,
+                                          EvenSegments(config.ranges, kSegmentWidth));
+        if (!pushed.ok()) {
+          std::printf("router_bench: push of %d ranges failed: %s\n", config.ranges,
+                      pushed.status().ToString().c_str());
+          return 1;
+        }
+        loaded_ranges = config.ranges;
+      }
+      BenchHaproxy& target = config.ranges == 0 ? setup.plain : setup.router;
+      samples[config.name].push_back(Measure(
+          target, SpreadKeys(1024, ranges, kSegmentWidth), config.name + "#" + std::to_string(rep)));
+    }
+  }
+  PrintSummary(samples);
+  auto counters = setup.responder->counters();
+  std::printf("router_bench: responder accepted=%llu startups=%llu rejected=%llu\n",
+              static_cast<unsigned long long>(counters.accepted),
+              static_cast<unsigned long long>(counters.startups),
+              static_cast<unsigned long long>(counters.rejected));
+  return 0;
+}
+
+}  // namespace
+}  // namespace shardgate::bench
+
+int main() { return shardgate::bench::Run(); }

@@ -1,0 +1,198 @@
+// Bench: a bounded fuzz run of random and mutated startup sequences against the running router
+// (HAProxy + Lua, a minimal responder behind it), with valid connections every ~50 ms meanwhile.
+// Prints outcome counts; reports, never fails on timing.
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/router_load.h"
+#include "bench/router_setup.h"
+#include "tests/harness/fake_pg_server.h"
+#include "tests/harness/pgwire_client.h"
+#include "tests/harness/pgwire_fuzz.h"
+#include "tests/harness/temp_dir.h"
+
+namespace shardgate::bench {
+namespace {
+
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr uint64_t kCases = 100000;
+constexpr milliseconds kMaxRun(240000);
+constexpr milliseconds kInspectDelay(1000);
+// An answer or a close must come within the inspect-delay plus scheduling slack.
+constexpr milliseconds kAnswerBound = kInspectDelay + milliseconds(2000);
+constexpr int kFuzzThreads = 6;
+constexpr uint64_t kSeed = 20240601;
+
+// Outcome counters shared by the fuzz threads.
+class Tally {
+ public:
+  void Add(const std::string& outcome) {
+    std::lock_guard lock(mutex_);
+    ++counts_[outcome];
+  }
+  std::map<std::string, uint64_t> counts() const {
+    std::lock_guard lock(mutex_);
+    return counts_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, uint64_t> counts_;
+};
+
+// The first bytes of an SSLRequest/GSSENCRequest answer ('N') are not a typed message.
+bool StartsWithNegotiation(const harness::FuzzCase& c) {
+  return c.kind == harness::FuzzKind::kSslThenGarbage || c.kind == harness::FuzzKind::kGssThenGarbage;
+}
+
+// Reads the router's answer to one case: "error <SQLSTATE>", "closed", "routed" (the
+// responder's ReadyForQuery: the case was a routable startup), "timeout" or "protocol".
+std::string Outcome(harness::PgWireConnection& connection, const harness::FuzzCase& c) {
+  auto deadline = SteadyClock::now() + kAnswerBound;
+  auto left = [&] {
+    return std::max(milliseconds(0),
+                    std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now()));
+  };
+  if (StartsWithNegotiation(c)) {
+    auto answer = connection.ReadByte(left());
+    if (!answer.ok()) return answer.status().code() == Code::kTimeout ? "timeout" : "closed";
+    if (*answer != 'N') return "protocol";
+  }
+  auto reply = harness::ReadStartupReply(connection, left());
+  if (!reply.ok()) return reply.status().code() == Code::kTimeout ? "timeout" : "protocol";
+  if (reply->error) {
+    auto rest = connection.ReadUntilClosed(left());
+    return "error " + reply->error->sqlstate + (rest.ok() ? "" : " (left open)");
+  }
+  if (reply->ready) {
+    (void)connection.Send(harness::TerminateMessage(), {}, milliseconds(1000));
+    return "routed";
+  }
+  return "closed";
+}
+
+std::string RunCase(int port, const harness::FuzzCase& c) {
+  auto connection = harness::PgWireConnection::Connect("127.0.0.1", port, milliseconds(2000));
+  if (!connection.ok()) return "connect failed";
+  // A send may fail half-way when the router already answered and closed: that is an answer.
+  (void)connection->Send(c.bytes, {c.chunk_bytes, milliseconds(0)}, milliseconds(2000));
+  if (c.half_close) connection->ShutdownWrite();
+  std::string outcome = Outcome(*connection, c);
+  // Outcomes other than an error or a routed startup name the mutation that caused them.
+  if (outcome == "timeout" || outcome == "protocol" || outcome == "closed") {
+    outcome += " " + std::string(harness::FuzzKindName(c.kind));
+  }
+  return outcome;
+}
+
+struct ValidProbe {
+  std::atomic<uint64_t> ok{0}, failed{0};
+  std::string first_failure;
+};
+
+// A valid routed connection every ~50 ms until `stop`.
+void ProbeValid(int port, const std::atomic<bool>& stop, ValidProbe& probe) {
+  while (!stop.load()) {
+    auto session = harness::StartSession("127.0.0.1", port,
+                                         harness::KeyedParams("bench", "bench", 42),
+                                         {true, {}, milliseconds(3000)});
+    if (session.ok() && session->reply.ready) {
+      probe.ok.fetch_add(1);
+      (void)session->connection.Send(harness::TerminateMessage());
+    } else {
+      if (probe.failed.fetch_add(1) == 0) {
+        probe.first_failure = session.ok() ? "no ReadyForQuery" : session.status().ToString();
+      }
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+}
+
+void PrintCounts(const std::map<std::string, uint64_t>& counts, uint64_t cases, double seconds) {
+  std::printf("router_fuzz: %llu cases in %s s (%s cases/s)\n",
+              static_cast<unsigned long long>(cases), Fixed(seconds, 1).c_str(),
+              Fixed(static_cast<double>(cases) / seconds, 0).c_str());
+  for (const auto& [outcome, count] : counts) {
+    std::printf("router_fuzz: outcome %-22s %llu\n", outcome.c_str(),
+                static_cast<unsigned long long>(count));
+  }
+}
+
+// Prints outcome counts, the bound check, HAProxy's health and the valid probes' results.
+void Report(const Tally& tally, double seconds, harness::HaproxyProcess& haproxy, pid_t pid,
+            const ValidProbe& probe) {
+  auto counts = tally.counts();
+  uint64_t cases = 0;
+  for (const auto& [unused, count] : counts) cases += count;
+  PrintCounts(counts, cases, seconds);
+  uint64_t unbounded = 0;
+  for (const auto& [outcome, count] : counts) {
+    if (outcome.rfind("timeout", 0) == 0 || outcome.rfind("connect", 0) == 0) unbounded += count;
+  }
+  std::printf("router_fuzz: answered or closed within %lld ms: %llu of %llu\n",
+              static_cast<long long>(kAnswerBound.count()),
+              static_cast<unsigned long long>(cases - unbounded),
+              static_cast<unsigned long long>(cases));
+  auto info = haproxy.Runtime("show info");
+  bool answers = info.ok() && info->find("Pid: ") != std::string::npos;
+  std::printf("router_fuzz: haproxy pid unchanged=%s running=%s show_info_answers=%s\n",
+              haproxy.pid() == pid ? "yes" : "no",
+              haproxy.IsRunning() ? "yes" : "no", answers ? "yes" : "no");
+  std::printf("router_fuzz: valid connections ok=%llu failed=%llu%s%s\n",
+              static_cast<unsigned long long>(probe.ok.load()),
+              static_cast<unsigned long long>(probe.failed.load()),
+              probe.failed.load() > 0 ? " first_failure=" : "", probe.first_failure.c_str());
+}
+
+int Run() {
+  std::signal(SIGPIPE, SIG_IGN);
+  auto dir = harness::TempDir::Create("shardgate-router-fuzz");
+  auto responder = harness::FakePgServer::Start(1);
+  if (!dir.ok() || !responder.ok()) {
+    std::printf("router_fuzz: could not start the responder or temp dir\n");
+    return 1;
+  }
+  auto router = StartRouterHaproxy((*dir)->path(), (*responder)->port(),
+                                   {{-1000, -1, "shard_2"}, {0, 4999, "shard_1"}, {5000, 9999, "shard_2"}},
+                                   kInspectDelay);
+  if (!router.ok()) {
+    std::printf("router_fuzz: could not start HAProxy: %s\n", router.status().ToString().c_str());
+    return 1;
+  }
+  pid_t pid = router->process->pid();
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> issued{0};
+  ValidProbe probe;
+  Tally tally;
+  auto begin = SteadyClock::now();
+  std::thread prober([&] { ProbeValid(router->rw_port, stop, probe); });
+  std::vector<std::thread> fuzzers;
+  for (int t = 0; t < kFuzzThreads; ++t) {
+    fuzzers.emplace_back([&, t] {
+      harness::StartupFuzzer fuzzer(kSeed + static_cast<uint64_t>(t));
+      while (SteadyClock::now() - begin < kMaxRun && issued.fetch_add(1) < kCases) {
+        harness::FuzzCase c = fuzzer.Next();
+        tally.Add(RunCase(t % 2 == 0 ? router->rw_port : router->ro_port, c));
+      }
+    });
+  }
+  for (auto& thread : fuzzers) thread.join();
+  stop.store(true);
+  prober.join();
+  double seconds = std::chrono::duration<double>(SteadyClock::now() - begin).count();
+
+  Report(tally, seconds, *router->process, pid, probe);
+  return 0;
+}
+
+}  // namespace
+}  // namespace shardgate::bench
+
+int main() { return shardgate::bench::Run(); }

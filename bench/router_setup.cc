@@ -1,0 +1,111 @@
+// HAProxy set-ups shared by the router benches (see router_setup.h).
+#include "bench/router_setup.h"
+
+#include <random>
+
+#include "tests/harness/ports.h"
+#include "tests/harness/stack.h"
+
+namespace shardgate::bench {
+namespace {
+
+// The router's log-format without its Lua variables, so both set-ups write one similar line.
+constexpr std::string_view kPlainConfig = R"(global
+  log stdout format raw local0
+  nbthread 1
+  stats socket @SOCKET@ mode 600 level admin
+
+defaults
+  mode tcp
+  log global
+  option dontlognull
+  log-format "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts"
+  timeout connect 2s
+  timeout client 1h
+  timeout server 1h
+
+frontend plain
+  bind 127.0.0.1:@PORT@
+  default_backend responder
+
+backend responder
+  balance leastconn
+  server s1 127.0.0.1:@SERVER_PORT@
+)";
+
+std::string Replace(std::string text, std::string_view from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int server_port) {
+  auto port = harness::FreePort();
+  if (!port.ok()) return port.status();
+  std::filesystem::create_directories(dir);
+  harness::HaproxyOptions options;
+  options.dir = dir;
+  options.socket_path = (dir / "haproxy.sock").string();
+  options.config_text = Replace(std::string(kPlainConfig), "@SOCKET@", options.socket_path);
+  options.config_text = Replace(options.config_text, "@PORT@", std::to_string(*port));
+  options.config_text = Replace(options.config_text, "@SERVER_PORT@", std::to_string(server_port));
+  options.tcp_ports = {*port};
+  auto process = harness::HaproxyProcess::Start(std::move(options));
+  if (!process.ok()) return process.status();
+  return BenchHaproxy{std::move(*process), *port, 0, ""};
+}
+
+Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
+                                        const std::vector<haproxy::Segment>& segments,
+                                        std::chrono::milliseconds inspect_delay) {
+  auto rw = harness::FreePort();
+  auto ro = harness::FreePort();
+  if (!rw.ok() || !ro.ok()) return Unavailable("no free port for the router frontends");
+  std::filesystem::create_directories(dir);
+  haproxy::ConfigSpec spec;
+  spec.rw_port = *rw;
+  spec.ro_port = *ro;
+  spec.socket_path = (dir / "haproxy.sock").string();
+  spec.lua_dir = (harness::SourceDir() / "lua").string();
+  spec.ranges_map_path = (dir / "shardgate_ranges.map").string();
+  spec.cancel_map_path = (dir / "shardgate_cancel.map").string();
+  spec.nbthread = 1;
+  spec.inspect_delay = inspect_delay;
+  for (std::string shard : {"shard_1", "shard_2"}) {
+    spec.shards.push_back({shard, {{"s1", "127.0.0.1", server_port}}, {}});
+  }
+  Status valid = haproxy::ValidateConfigSpec(spec);
+  if (!valid.ok()) return valid;
+  harness::HaproxyOptions options;
+  options.dir = dir;
+  options.config_text = haproxy::RenderConfig(spec);
+  options.socket_path = spec.socket_path;
+  options.tcp_ports = {spec.rw_port, spec.ro_port};
+  options.files = {{spec.ranges_map_path, haproxy::RenderMapFile(segments, 1)},
+                   {spec.cancel_map_path, ""}};
+  auto process = harness::HaproxyProcess::Start(std::move(options));
+  if (!process.ok()) return process.status();
+  return BenchHaproxy{std::move(*process), spec.rw_port, spec.ro_port, spec.ranges_map_path};
+}
+
+std::vector<haproxy::Segment> EvenSegments(int count, int64_t width) {
+  std::vector<haproxy::Segment> segments;
+  segments.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    segments.push_back({i * width, i * width + width - 1, i % 2 == 0 ? "shard_1" : "shard_2"});
+  }
+  return segments;
+}
+
+std::vector<int64_t> SpreadKeys(int count, int segments, int64_t width) {
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<int64_t> pick(0, segments * width - 1);
+  std::vector<int64_t> keys(static_cast<size_t>(count));
+  for (int64_t& key : keys) key = pick(rng);
+  return keys;
+}
+
+}  // namespace shardgate::bench

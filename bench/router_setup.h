@@ -1,0 +1,43 @@
+// HAProxy set-ups shared by the router benches: plain TCP forwarding (the peer every router
+// figure is compared with) and the router in front of given servers, plus synthetic range maps.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "haproxy/config.h"
+#include "haproxy/range_map.h"
+#include "tests/harness/haproxy_process.h"
+
+namespace shardgate::bench {
+
+// Where the HAProxy under test listens (its rw/ro frontends, or the plain frontend as rw).
+struct BenchHaproxy {
+  std::unique_ptr<harness::HaproxyProcess> process;
+  int rw_port = 0;
+  int ro_port = 0;
+  std::string ranges_map_path;
+};
+
+// HAProxy forwarding 127.0.0.1:<port> to one server with no Lua, one thread, and the same
+// logging cost per connection as the router (one line to stdout).
+Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int server_port);
+
+// The router (haproxy::RenderConfig) with one thread and shards shard_1 and shard_2, each with
+// one server at `server_port` (so every routed key reaches the same responder), the given map
+// as version 1, and the given inspect-delay.
+Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
+                                        const std::vector<haproxy::Segment>& segments,
+                                        std::chrono::milliseconds inspect_delay);
+
+// `count` adjacent segments of `width` keys from 0, alternating shard_1 / shard_2.
+std::vector<haproxy::Segment> EvenSegments(int count, int64_t width);
+
+// `count` keys spread over [0, count_segments * width), deterministic.
+std::vector<int64_t> SpreadKeys(int count, int segments, int64_t width);
+
+}  // namespace shardgate::bench

@@ -1,0 +1,133 @@
+// The router suite's shared fleet and client helpers (see router_fixture.h).
+#include "tests/integration/router_fixture.h"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "haproxy/runtime_client.h"
+#include "tests/harness/psql_client.h"
+
+namespace shardgate::integration {
+namespace {
+
+// Splits one CSV line (show stat has no quoted fields).
+std::vector<std::string> SplitCsv(const std::string& line) {
+  std::vector<std::string> fields;
+  std::stringstream in(line);
+  std::string field;
+  while (std::getline(in, field, ',')) fields.push_back(field);
+  return fields;
+}
+
+bool EndsWith(const std::string& text, std::string_view suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::vector<haproxy::Segment> BaseSegments() {
+  return {{-1000, -1, "shard_2"}, {0, 4999, "shard_1"}, {5000, 9999, "shard_2"}};
+}
+
+harness::Stack* RouterStack() {
+  static std::unique_ptr<harness::Stack> stack;
+  static std::string failure;
+  if (!stack && failure.empty()) {
+    harness::StackOptions options;
+    options.shards = {"shard_1", "shard_2"};
+    options.replicas = 1;
+    options.segments = BaseSegments();
+    auto started = harness::Stack::Start(options);
+    if (started.ok()) {
+      stack = std::move(*started);
+    } else {
+      failure = started.status().ToString();
+    }
+  }
+  if (!failure.empty()) FAIL_CHECK("the router stack did not start: " << failure);
+  return stack.get();
+}
+
+Status RestoreRouting(harness::Stack& stack) {
+  auto pushed = stack.PushRangeMap(BaseSegments());
+  if (!pushed.ok()) return pushed.status();
+  haproxy::RuntimeClient client(stack.haproxy()->socket());
+  for (const auto& shard : stack.config_spec().shards) {
+    for (const auto& server : shard.rw) {
+      Status st = client.SetServerState(shard.name + "_rw", server.name, "ready");
+      if (!st.ok()) return st;
+    }
+    for (const auto& server : shard.ro) {
+      Status st = client.SetServerState(shard.name + "_ro", server.name, "ready");
+      if (!st.ok()) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+std::string KeyOption(int64_t key) { return "-c shardgate.key=" + std::to_string(key); }
+
+Result<harness::CommandResult> PsqlVia(int port, const std::string& options,
+                                       const std::string& sql, const std::string& sslmode) {
+  harness::PsqlArgs args;
+  args.port = port;
+  args.options = options;
+  args.sql = sql;
+  args.sslmode = sslmode;
+  return harness::Psql(args);
+}
+
+std::string ClusterNameVia(int port, int64_t key, const std::string& sslmode) {
+  auto result = PsqlVia(port, KeyOption(key), "select current_setting('cluster_name')", sslmode);
+  if (!result.ok()) return result.status().ToString();
+  if (result->exit_code != 0) return result->err;
+  return harness::FirstLine(result->out);
+}
+
+harness::ErrorFields StartupErrorVia(int port, const harness::StartupParams& params) {
+  auto session = harness::StartSession("127.0.0.1", port, params);
+  if (!session.ok()) return {"", "", "transport: " + session.status().ToString(), "", ""};
+  if (session->reply.error) return *session->reply.error;
+  return {"", "", session->reply.ready ? "ready" : "closed without an error", "", ""};
+}
+
+Result<uint64_t> ShardBackendSessions(harness::HaproxyProcess& haproxy) {
+  auto reply = haproxy.Runtime("show stat");
+  if (!reply.ok()) return reply.status();
+  std::stringstream lines(*reply);
+  std::string line;
+  std::getline(lines, line);
+  std::vector<std::string> header = SplitCsv(line.substr(line.find_first_not_of("# ")));
+  size_t stot = 0;
+  while (stot < header.size() && header[stot] != "stot") ++stot;
+  if (stot == header.size()) return ProtocolError("show stat has no stot column: " + line);
+  uint64_t total = 0;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> fields = SplitCsv(line);
+    if (fields.size() <= stot || fields[1] != "BACKEND") continue;
+    if (EndsWith(fields[0], "_rw") || EndsWith(fields[0], "_ro")) total += std::stoull(fields[stot]);
+  }
+  return total;
+}
+
+std::string WaitForLogLine(harness::HaproxyProcess& haproxy, const std::vector<std::string>& needles,
+                           std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    std::stringstream log(haproxy.LogText());
+    std::string line;
+    while (std::getline(log, line)) {
+      bool all = true;
+      for (const auto& needle : needles) all = all && line.find(needle) != std::string::npos;
+      if (all) return line;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return "";
+}
+
+}  // namespace shardgate::integration
