@@ -1,6 +1,8 @@
 // Agent configuration parsing and validation (see config.h; keys documented in docs/agent.md).
 #include "agent/config.h"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -130,10 +132,27 @@ const std::map<std::string, Setter>& Setters() {
   return *table;
 }
 
+// True when a conninfo string (key=value or URI form) carries a password. Parsed by libpq
+// itself so every spelling it accepts is caught.
+bool ConninfoHasPassword(const std::string& conninfo) {
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), nullptr);
+  if (options == nullptr) return false;  // unparseable: the probe reports it when connecting
+  bool found = false;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr && *o->val != '\0') found = true;
+  }
+  PQconninfoFree(options);
+  return found;
+}
+
 // Checks that involve several keys, after every key is set.
 Status CrossCheck(const RawConfig& raw, AgentConfig& c) {
   for (const char* key : {"cluster", "shard", "node", "pg_conninfo"}) {
     if (!raw.count(key)) return InvalidArgument(std::string(key) + ": required");
+  }
+  if (ConninfoHasPassword(c.pg_conninfo)) {
+    return InvalidArgument("pg_conninfo: must not contain a password (it would show in ps and logs); "
+                           "use PGPASSFILE or PGPASSWORD");
   }
   if (c.publish.service_name.empty()) c.publish.service_name = "shardgate-" + c.publish.cluster;
   if (c.publish.address.empty()) c.publish.address = "127.0.0.1";

@@ -93,4 +93,12 @@ TEST_CASE("a flag without a value is refused") {
 }
 
 }  // namespace
+
+TEST_CASE("a password in pg_conninfo is refused, in key=value and URI form") {
+  CHECK(Error({"--cluster=o", "--shard=s", "--node=n", "--pg_conninfo=host=h password=secret"})
+            .starts_with("pg_conninfo: must not contain a password"));
+  CHECK(Error({"--cluster=o", "--shard=s", "--node=n", "--pg_conninfo=postgresql://u:secret@h/db"})
+            .starts_with("pg_conninfo: must not contain a password"));
+}
+
 }  // namespace shardgate::agent
