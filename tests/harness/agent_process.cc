@@ -7,9 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 
+#include "tests/harness/haproxy_process.h"
 #include "tests/harness/ports.h"
 
 namespace shardgate::harness {
@@ -82,9 +84,29 @@ Result<std::unique_ptr<AgentProcess>> AgentProcess::Start(AgentProcessOptions op
   auto process = Process::Spawn(p);
   if (!process.ok()) return process.status();
   agent->process_ = std::move(*process);
-  Status up = WaitForTcp("127.0.0.1", *metrics, std::chrono::steady_clock::now() + timeout);
-  if (!up.ok()) return Unavailable("shardgate-agent did not open /metrics: " + up.message());
+  if (Status up = agent->WaitForMetrics(timeout); !up.ok()) return up;
   return agent;
+}
+
+// Polls the /metrics port in short steps so an agent that exits at once (bad configuration,
+// exit code 2) is reported with its log instead of after the whole timeout.
+Status AgentProcess::WaitForMetrics(std::chrono::milliseconds timeout) {
+  constexpr std::chrono::milliseconds kStep{100};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto step_end = std::min(deadline, std::chrono::steady_clock::now() + kStep);
+    Status up = WaitForTcp("127.0.0.1", metrics_port_, step_end);
+    if (up.ok()) return up;
+    if (!process_->IsRunning()) {
+      Result<int> code = process_->Wait(std::chrono::milliseconds(0));
+      return Unavailable("shardgate-agent exited during start-up (exit code " +
+                         std::to_string(code.ok() ? *code : -1) + ")" +
+                         (options_.log_path.empty() ? "" : ": " + TailOfFile(options_.log_path, 3)));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Unavailable("shardgate-agent did not open /metrics: " + up.message());
+    }
+  }
 }
 
 AgentProcess::~AgentProcess() {

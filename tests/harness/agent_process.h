@@ -39,6 +39,9 @@ class AgentProcess {
   int metrics_port() const { return metrics_port_; }
   int agent_check_port() const { return agent_check_port_; }
   pid_t pid() const { return process_ ? process_->pid() : 0; }
+  // False once the agent exited.
+  bool IsRunning() { return process_ && process_->IsRunning(); }
+  const std::filesystem::path& log_path() const { return options_.log_path; }
 
   Status Signal(int sig) { return process_->Signal(sig); }
   // Waits for the agent to exit; its exit code (128+signal when killed).
@@ -53,6 +56,7 @@ class AgentProcess {
 
  private:
   explicit AgentProcess(AgentProcessOptions options) : options_(std::move(options)) {}
+  Status WaitForMetrics(std::chrono::milliseconds timeout);
 
   AgentProcessOptions options_;
   int metrics_port_ = 0;

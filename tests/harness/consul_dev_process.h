@@ -34,6 +34,9 @@ class ConsulDev {
   // "127.0.0.1:<port>", what CONSUL_HTTP_ADDR would hold.
   std::string address() const { return "127.0.0.1:" + std::to_string(options_.port); }
   int port() const { return options_.port; }
+  pid_t pid() const { return process_ ? process_->pid() : 0; }
+  // False once the server exited (or was stopped).
+  bool IsRunning() { return process_ && process_->IsRunning(); }
   // SIGTERM, then SIGKILL after a grace period; waits until the process is gone.
   Status Stop();
   // Stops and starts again on the same port (same snapshot, token and flags).

@@ -23,6 +23,8 @@ namespace {
 constexpr int kDefaultRwPort = 6432;
 constexpr int kDefaultRoPort = 6433;
 constexpr int kDefaultStatsPort = 8404;
+constexpr int kDefaultConsulPort = 8500;
+constexpr const char* kCluster = "demo";  // agents' cluster; Consul service "shardgate-demo"
 constexpr auto kStartTimeout = std::chrono::minutes(4);
 constexpr auto kStopTimeout = std::chrono::minutes(2);
 
@@ -71,11 +73,27 @@ StackOptions DemoOptions() {
   o.rw_port = ChoosePort(kDefaultRwPort, "read-write");
   o.ro_port = ChoosePort(kDefaultRoPort, "read-only");
   o.stats_port = ChoosePort(kDefaultStatsPort, "stats");
+  o.consul = true;
+  o.consul_port = ChoosePort(kDefaultConsulPort, "Consul dev server");
+  o.agents = true;
+  o.cluster = kCluster;
   o.parent_dir = RunDir();
   return o;
 }
 
+// The banner's Consul and agent lines.
+void PrintControlPlane(Stack& stack, std::ostream& out) {
+  out << "  consul       http://" << stack.consul()->address()
+      << "  (shardgate-consul-dev, in memory; service " << stack.consul_service() << ")\n"
+      << "  agents       /metrics at";
+  for (PgNode* n : stack.Nodes()) {
+    out << " " << n->cluster_name() << "=" << stack.Agent(*n)->metrics_port();
+  }
+  out << "\n";
+}
+
 void PrintBanner(Stack& stack) {
+  PgNode* first = stack.Nodes().front();
   std::ostringstream out;
   out << "\nshardgate dev stack is up: 3 shards, primary n1 + streaming replica n2 each\n"
       << "  read-write   127.0.0.1:" << stack.rw_port() << "\n"
@@ -87,13 +105,20 @@ void PrintBanner(Stack& stack) {
   for (PgNode* n : stack.Nodes()) {
     out << " " << n->cluster_name() << "=" << n->port();
   }
-  out << "\n  env file     " << EnvFile().string() << "  (source it in scripts)\n"
-      << "  logs         " << stack.dir().string() << "/*/postgresql.log, "
-      << stack.haproxy()->log_path().string() << "\n\nTry:\n"
+  out << "\n";
+  PrintControlPlane(stack, out);
+  out << "  env file     " << EnvFile().string() << "  (source it in scripts)\n"
+      << "  logs         " << stack.dir().string() << "/*/{postgresql,agent}.log, "
+      << stack.haproxy()->log_path().string() << ", " << stack.dir().string()
+      << "/consul.log\n\nTry:\n"
       << "  PGOPTIONS='-c shardgate.key=42' psql -h 127.0.0.1 -p " << stack.rw_port()
       << " -U postgres postgres -c \"show cluster_name\"\n"
       << "  PGOPTIONS='-c shardgate.key=7000' psql -h 127.0.0.1 -p " << stack.ro_port()
-      << " -U postgres postgres -c \"show cluster_name\"\n";
+      << " -U postgres postgres -c \"show cluster_name\"\n"
+      << "  curl -s 'http://" << stack.consul()->address() << "/v1/health/service/"
+      << stack.consul_service() << "?passing&pretty'\n"
+      << "  curl -s http://127.0.0.1:" << stack.Agent(*first)->metrics_port() << "/metrics   # "
+      << first->cluster_name() << "'s agent\n";
   std::cout << out.str() << std::flush;
 }
 
@@ -103,15 +128,16 @@ void Cleanup() {
   std::filesystem::remove(PidFile(), ec);
 }
 
-// Starts the stack and blocks until SIGINT/SIGTERM (or HAProxy dies). `ready_fd` (>= 0 when
+// Starts the stack and blocks until SIGINT/SIGTERM (or a component dies). `ready_fd` (>= 0 when
 // started by `start`) gets one byte once the stack is ready and is then closed.
 int Run(int ready_fd) {
   InstallShutdownHandlers();
   std::filesystem::create_directories(RunDir());
   if (RefuseIfRunning()) return 1;
   std::ofstream(PidFile()) << getpid() << "\n";
-  std::cout << "starting 3 shards (initdb, base backups) and HAProxy under " << RunDir().string()
-            << " ..." << std::endl;
+  std::cout << "starting 3 shards (initdb, base backups), HAProxy, the Consul dev server and an "
+               "agent per node under "
+            << RunDir().string() << " ..." << std::endl;
   Result<std::unique_ptr<Stack>> stack = Stack::Start(DemoOptions());
   if (!stack.ok()) {
     std::cerr << "shardgate-devstack: start failed: " << stack.status().ToString() << "\n";
@@ -131,8 +157,8 @@ int Run(int ready_fd) {
   }
   int rc = 0;
   while (!WaitForShutdown(std::chrono::seconds(1))) {
-    if (!(*stack)->haproxy()->IsRunning()) {
-      std::cerr << "shardgate-devstack: haproxy exited unexpectedly; stopping\n";
+    if (std::string exited = (*stack)->ExitedComponent(); !exited.empty()) {
+      std::cerr << "shardgate-devstack: " << exited << " exited unexpectedly; stopping\n";
       rc = 1;
       break;
     }
@@ -224,6 +250,8 @@ int PrintStatus() {
 
 int main(int argc, char** argv) {
   namespace h = shardgate::harness;
+  // The Consul dev server and the agents of the build this program belongs to.
+  setenv("SHARDGATE_BINARY_DIR", SHARDGATE_DEFAULT_BINARY_DIR, /*overwrite=*/0);
   std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "run") return h::Run(-1);
   if (cmd == "start") return h::Start();

@@ -26,10 +26,15 @@ sockaddr_in Loopback(int port) {
   return addr;
 }
 
-// Binds 127.0.0.1:port (0 = any); returns the bound port or -1.
-int BindOnce(int port) {
+// Binds 127.0.0.1:port (0 = any); returns the bound port or -1. With `reuse_address` a port
+// whose only users are TIME_WAIT connections counts as free, as it does for the servers we
+// start (PostgreSQL, HAProxy, the Consul dev server all set SO_REUSEADDR); a listener still
+// makes the bind fail.
+int BindOnce(int port, bool reuse_address) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  int yes = 1;
+  if (reuse_address) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   sockaddr_in addr = Loopback(port);
   int bound = -1;
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
@@ -46,14 +51,14 @@ Result<int> FreePort() {
   constexpr int kAttempts = 50;
   std::lock_guard<std::mutex> lock(g_mu);
   for (int i = 0; i < kAttempts; ++i) {
-    int port = BindOnce(0);
+    int port = BindOnce(0, /*reuse_address=*/false);
     if (port <= 0) return Unavailable(std::string("cannot bind 127.0.0.1:0: ") + strerror(errno));
     if (g_handed_out.insert(port).second) return port;
   }
   return Unavailable("no fresh free port after 50 attempts");
 }
 
-bool PortIsFree(int port) { return BindOnce(port) == port; }
+bool PortIsFree(int port) { return BindOnce(port, /*reuse_address=*/true) == port; }
 
 void ReservePort(int port) {
   std::lock_guard<std::mutex> lock(g_mu);

@@ -12,7 +12,8 @@ namespace shardgate::harness {
 // twice within one process, so components started together do not collide. Thread-safe.
 Result<int> FreePort();
 
-// True when nothing listens on 127.0.0.1:port and we could bind it right now.
+// True when nothing listens on 127.0.0.1:port and a server (SO_REUSEADDR) could bind it right
+// now: connections in TIME_WAIT on the port (a server stopped a moment ago) do not count.
 bool PortIsFree(int port);
 
 // Marks a port as handed out (e.g. a fixed default port), so FreePort() never returns it.

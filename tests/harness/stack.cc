@@ -7,6 +7,7 @@
 #include <future>
 
 #include "haproxy/runtime_client.h"
+#include "tests/harness/consul_health.h"
 #include "tests/harness/ports.h"
 
 namespace shardgate::harness {
@@ -56,6 +57,9 @@ std::filesystem::path SourceDir() {
 Result<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   if (options.shards.empty()) return InvalidArgument("StackOptions.shards is empty");
   if (options.replicas < 0) return InvalidArgument("StackOptions.replicas is negative");
+  if (options.agents && !options.consul) {
+    return InvalidArgument("StackOptions.agents needs StackOptions.consul");
+  }
   if (options.source_dir.empty()) options.source_dir = SourceDir();
   std::unique_ptr<Stack> stack(new Stack(std::move(options)));
   Result<std::unique_ptr<TempDir>> dir = TempDir::Create("shardgate-stack", stack->options_.parent_dir);
@@ -63,6 +67,8 @@ Result<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   stack->dir_ = std::move(*dir);
   Status st = stack->StartNodes();
   if (st.ok() && stack->options_.haproxy) st = stack->StartHaproxy();
+  if (st.ok() && stack->options_.consul) st = stack->StartConsul();
+  if (st.ok() && stack->options_.agents) st = stack->StartAgents();
   if (!st.ok()) return st;  // the half-built stack is torn down here
   stack->PublishEnv();
   return stack;
@@ -144,12 +150,80 @@ Status Stack::StartHaproxy() {
   return Status::Ok();
 }
 
+Status Stack::StartConsul() {
+  Result<int> port = PortOrFree(options_.consul_port);
+  if (!port.ok()) return port.status();
+  ConsulDevOptions co;
+  co.port = *port;
+  co.log_path = dir() / "consul.log";
+  Result<std::unique_ptr<ConsulDev>> consul = ConsulDev::Start(std::move(co));
+  if (!consul.ok()) return consul.status();
+  consul_ = &Adopt(std::move(*consul));
+  return Status::Ok();
+}
+
+// Starts every agent, then waits for all of them at once (each needs `rise` probes to pass).
+Status Stack::StartAgents() {
+  std::vector<ExpectedInstance> expected;
+  for (const auto& [shard, nodes] : shards_) {
+    for (PgNode* node : nodes) {
+      AgentProcessOptions ao;
+      ao.cluster = options_.cluster;
+      ao.shard = shard;
+      ao.node = node->name();
+      ao.pg_port = node->port();
+      ao.consul_address = consul_->address();
+      ao.extra_args = options_.agent_args;
+      ao.log_path = node->dir() / "agent.log";
+      // The dev Consul has no ACLs: never hand it a token from the caller's environment.
+      ao.env = {{"CONSUL_HTTP_TOKEN", ""}, {"CONSUL_HTTP_TOKEN_FILE", ""}};
+      Result<std::unique_ptr<AgentProcess>> agent = AgentProcess::Start(std::move(ao));
+      if (!agent.ok()) {
+        return Status(agent.status().code(), node->cluster_name() + ": " + agent.status().message());
+      }
+      AgentProcess& adopted = Adopt(std::move(*agent));
+      agents_.emplace_back(node, &adopted);
+      expected.push_back({node->cluster_name(), adopted.service_id()});
+    }
+  }
+  Status st = WaitInstancesPassing(consul_->address(), consul_service(), expected,
+                                   options_.agents_passing_timeout);
+  if (st.ok()) return st;
+  std::string exited = ExitedComponent();
+  if (!exited.empty()) return Unavailable(exited + " exited; " + st.message());
+  return Timeout("agents not ready: " + st.message());
+}
+
+std::string Stack::ExitedComponent() {
+  if (haproxy_ != nullptr && !haproxy_->IsRunning()) return "haproxy";
+  if (consul_ != nullptr && !consul_->IsRunning()) return "shardgate-consul-dev";
+  for (auto& [node, agent] : agents_) {
+    if (!agent->IsRunning()) {
+      return "shardgate-agent " + node->cluster_name() + " (log " + agent->log_path().string() +
+             ": " + TailOfFile(agent->log_path(), 3) + ")";
+    }
+  }
+  return "";
+}
+
 PgNode* Stack::Node(std::string_view shard, std::string_view node) {
   for (auto& [name, nodes] : shards_) {
     if (name != shard) continue;
     for (PgNode* n : nodes) {
       if (n->name() == node) return n;
     }
+  }
+  return nullptr;
+}
+
+AgentProcess* Stack::Agent(std::string_view shard, std::string_view node) {
+  PgNode* want = Node(shard, node);
+  return want == nullptr ? nullptr : Agent(*want);
+}
+
+AgentProcess* Stack::Agent(const PgNode& node) {
+  for (auto& [n, agent] : agents_) {
+    if (n == &node) return agent;
   }
   return nullptr;
 }
@@ -199,6 +273,7 @@ void Stack::PublishEnv() {
   AddEnv("SHARDGATE_PGHOST", "127.0.0.1");
   AddEnv("SHARDGATE_PGUSER", "postgres");
   AddEnv("SHARDGATE_PGDATABASE", "postgres");
+  PublishControlPlaneEnv();
   if (haproxy_ == nullptr) return;
   AddEnv("SHARDGATE_RW_PORT", std::to_string(spec_.rw_port));
   AddEnv("SHARDGATE_RO_PORT", std::to_string(spec_.ro_port));
@@ -207,6 +282,24 @@ void Stack::PublishEnv() {
   AddEnv("SHARDGATE_HAPROXY_CONFIG", haproxy_->config_path().string());
   AddEnv("SHARDGATE_HAPROXY_LOG", haproxy_->log_path().string());
   AddEnv("SHARDGATE_RANGES_MAP", spec_.ranges_map_path);
+}
+
+void Stack::PublishControlPlaneEnv() {
+  if (consul_ == nullptr) return;
+  AddEnv("SHARDGATE_CONSUL_ADDR", consul_->address());
+  AddEnv("CONSUL_HTTP_ADDR", consul_->address());
+  AddEnv("SHARDGATE_CONSUL_SERVICE", consul_service());
+  AddEnv("SHARDGATE_CONSUL_LOG", (dir() / "consul.log").string());
+  if (agents_.empty()) return;
+  std::string metrics;
+  std::string checks;
+  for (const auto& [node, agent] : agents_) {
+    std::string sep = metrics.empty() ? "" : " ";
+    metrics += sep + node->cluster_name() + ":" + std::to_string(agent->metrics_port());
+    checks += sep + node->cluster_name() + ":" + std::to_string(agent->agent_check_port());
+  }
+  AddEnv("SHARDGATE_AGENT_METRICS", metrics);
+  AddEnv("SHARDGATE_AGENT_CHECKS", checks);
 }
 
 Status Stack::WriteEnvFile(const std::filesystem::path& path) const {

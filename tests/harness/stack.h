@@ -1,4 +1,5 @@
-// A composed local fleet: N shards (primary + replicas), HAProxy with the router, a range map.
+// A composed local fleet: N shards (primary + replicas), HAProxy with the router, a range map,
+// and optionally the Consul dev server with one shardgate-agent per node.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,8 @@
 #include "common/status.h"
 #include "haproxy/config.h"
 #include "haproxy/range_map.h"
+#include "tests/harness/agent_process.h"
+#include "tests/harness/consul_dev_process.h"
 #include "tests/harness/haproxy_process.h"
 #include "tests/harness/pg_node.h"
 #include "tests/harness/temp_dir.h"
@@ -28,15 +31,25 @@ struct StackOptions {
   int stats_port = 0;
   std::filesystem::path parent_dir = "/tmp";  // the stack's work directory is created here
   std::filesystem::path source_dir;           // repo (for lua/); empty = SourceDir()
+  // Control plane, off by default: the router tests need neither. Binaries are found through
+  // $SHARDGATE_BINARY_DIR (consul/shardgate-consul-dev, agent/shardgate-agent).
+  bool consul = false;        // start shardgate-consul-dev
+  int consul_port = 0;        // 0 = a free port
+  bool agents = false;        // one shardgate-agent per node, publishing to that Consul; needs consul
+  std::string cluster = "demo";              // agents' --cluster; service "shardgate-<cluster>"
+  std::vector<std::string> agent_args;       // more agent flags, e.g. "--interval=250ms"
+  // Start() fails (naming the nodes) unless every agent's service passes in Consul by then.
+  std::chrono::milliseconds agents_passing_timeout = std::chrono::seconds(30);
 };
 
 // Owns every component; tears them down in reverse order of start when destroyed (also when a
-// test fails or Start() fails half-way). Components added later (Consul dev server, agents,
-// controller) are handed over with Adopt() and publish their addresses with AddEnv().
+// test fails or Start() fails half-way). Components started by a caller after the stack (a
+// controller, extra agents) are handed over with Adopt() and publish their addresses with AddEnv().
 // Not thread-safe.
 class Stack {
  public:
-  // Starts primaries in parallel, then replicas in parallel, then HAProxy.
+  // Starts primaries in parallel, then replicas in parallel, then HAProxy, then Consul, then the
+  // agents, and waits until every agent's service passes in Consul. Teardown: the reverse.
   static Result<std::unique_ptr<Stack>> Start(StackOptions options);
   ~Stack();
   Stack(const Stack&) = delete;
@@ -50,6 +63,16 @@ class Stack {
   std::vector<PgNode*> Nodes() const;
   // nullptr when started without HAProxy.
   HaproxyProcess* haproxy() { return haproxy_; }
+  // nullptr when started without Consul.
+  ConsulDev* consul() { return consul_; }
+  // The agent of a node; nullptr when started without agents or there is no such node.
+  AgentProcess* Agent(std::string_view shard, std::string_view node);
+  AgentProcess* Agent(const PgNode& node);
+  // The Consul service the agents register: "shardgate-<cluster>".
+  std::string consul_service() const { return "shardgate-" + options_.cluster; }
+  // The first started process that has exited since ("haproxy", "shardgate-consul-dev",
+  // "shardgate-agent shard_1/n2"), empty while all run. Reaps what exited.
+  std::string ExitedComponent();
 
   const std::filesystem::path& dir() const { return dir_->path(); }
   const std::filesystem::path& source_dir() const { return options_.source_dir; }
@@ -79,14 +102,19 @@ class Stack {
   explicit Stack(StackOptions options) : options_(std::move(options)) {}
   Status StartNodes();
   Status StartHaproxy();
+  Status StartConsul();
+  Status StartAgents();
   haproxy::ConfigSpec BuildSpec() const;
   void PublishEnv();
+  void PublishControlPlaneEnv();
 
   StackOptions options_;
   std::unique_ptr<TempDir> dir_;
   std::vector<std::shared_ptr<void>> components_;  // destroyed back to front
   std::vector<std::pair<std::string, std::vector<PgNode*>>> shards_;
   HaproxyProcess* haproxy_ = nullptr;
+  ConsulDev* consul_ = nullptr;
+  std::vector<std::pair<PgNode*, AgentProcess*>> agents_;  // in Nodes() order
   haproxy::ConfigSpec spec_;
   std::vector<std::pair<std::string, std::string>> env_;
 };
