@@ -3,9 +3,12 @@
 // CONSUL_HTTP_ADDR is set (token from CONSUL_HTTP_TOKEN); see docs/consul-dev.md.
 #include <doctest/doctest.h>
 #include <httplib.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -14,7 +17,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/harness/consul_dev_process.h"
@@ -120,6 +122,93 @@ Reply SendTo(const std::string& method, const std::string& path, const std::stri
   Target& t = GetTarget();
   return Send(t.host, t.port, t.token, method, path, body);
 }
+
+// X-Consul-Index of a reply; 0 when absent (never a valid index).
+uint64_t IndexOf(const Reply& r) {
+  auto it = r.headers.find("X-Consul-Index");
+  return it == r.headers.end() ? 0 : std::stoull(it->second);
+}
+
+// An HTTP/1.x answer read up to the close of its connection: status line, headers, body.
+Reply ParseRawReply(const std::string& raw, Clock::duration took) {
+  Reply r;
+  const size_t head_end = raw.find("\r\n\r\n");
+  if (!raw.starts_with("HTTP/1.") || head_end == std::string::npos) return r;
+  r.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
+  for (size_t at = raw.find("\r\n") + 2; at < head_end;) {
+    const size_t eol = raw.find("\r\n", at);
+    const std::string line = raw.substr(at, eol - at);
+    if (size_t colon = line.find(':'); colon != std::string::npos) {
+      const size_t value = line.find_first_not_of(' ', colon + 1);
+      r.headers.emplace(line.substr(0, colon), value == std::string::npos ? "" : line.substr(value));
+    }
+    at = eol + 2;
+  }
+  r.body = raw.substr(head_end + 4);
+  r.took = std::chrono::duration_cast<std::chrono::milliseconds>(took);
+  return r;
+}
+
+// A GET to the target that is fully written before Send() returns and answered later on its
+// own connection (Connection: close). The blocking-query tests must know a query has left the
+// client before they write the key; httplib's send() cannot tell them that.
+class PendingGet {
+ public:
+  // Connects and writes the whole request; nullptr when either fails.
+  static std::unique_ptr<PendingGet> Send(const std::string& path) {
+    const Target& t = GetTarget();
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(t.host.c_str(), std::to_string(t.port).c_str(), &hints, &found) != 0) return nullptr;
+    std::unique_ptr<PendingGet> pending(new PendingGet(::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)));
+    const bool connected = pending->fd_ >= 0 && ::connect(pending->fd_, found->ai_addr, found->ai_addrlen) == 0;
+    freeaddrinfo(found);
+    if (!connected) return nullptr;
+    std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + t.host + "\r\nConnection: close\r\n";
+    if (!t.token.empty()) request += "X-Consul-Token: " + t.token + "\r\n";
+    request += "\r\n";
+    for (size_t sent = 0; sent < request.size();) {
+      const ssize_t n = ::send(pending->fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return nullptr;
+      sent += static_cast<size_t>(n);
+    }
+    return pending;
+  }
+  ~PendingGet() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PendingGet(const PendingGet&) = delete;
+  PendingGet& operator=(const PendingGet&) = delete;
+
+  // True once any byte of the answer, or the close, has arrived. Never blocks.
+  bool Answered() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+  }
+
+  // Reads the answer until the server closes the connection; status 0 after `timeout`.
+  Reply Wait(std::chrono::milliseconds timeout) {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    std::string raw;
+    char buf[4096];
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n < 0) return {};
+      if (n == 0) return ParseRawReply(raw, Clock::now() - sent_at_);
+      raw.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  explicit PendingGet(int fd) : fd_(fd), sent_at_(Clock::now()) {}
+
+  int fd_;
+  Clock::time_point sent_at_;
+};
 
 void RunCase(const Case& c, int number) {
   Ctx ctx{{"p", "conformance-" + std::to_string(getpid()) + "-" + std::to_string(number)}};
@@ -470,40 +559,55 @@ TEST_CASE("every conformance case behaves as real Consul does") {
 }
 
 
-TEST_CASE("a blocking read returns as soon as the key changes") {
+TEST_CASE("a blocking read stays unanswered until the key changes, then returns the new index") {
   const std::string key = "/v1/kv/conformance-" + std::to_string(getpid()) + "-wake";
   REQUIRE(SendTo("PUT", key, "1").body == "true");
-  std::string index = SendTo("GET", key).headers.find("X-Consul-Index")->second;
-  Reply blocked;
-  std::thread waiter([&] { blocked = SendTo("GET", key + "?index=" + index + "&wait=20s"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the read start blocking
+  const uint64_t index = IndexOf(SendTo("GET", key));
+  REQUIRE(index > 0);
+  std::unique_ptr<PendingGet> blocked = PendingGet::Send(key + "?index=" + std::to_string(index) + "&wait=20s");
+  REQUIRE(blocked);
+  // Given the read is on the wire, then later requests on other connections are answered
+  // while it is not: it blocks. (A server that answered at once, with the unchanged index,
+  // fails here or on the index check below.)
+  for (int i = 0; i < 5; ++i) REQUIRE(SendTo("GET", key).status == 200);
+  REQUIRE_FALSE(blocked->Answered());
+  const Clock::time_point written_at = Clock::now();
   REQUIRE(SendTo("PUT", key, "2").body == "true");
-  waiter.join();
-  CHECK(blocked.status == 200);
-  CHECK(blocked.took < std::chrono::seconds(5));
-  CHECK(std::stoull(blocked.headers.find("X-Consul-Index")->second) > std::stoull(index));
+  Reply woken = blocked->Wait(std::chrono::seconds(10));
+  CHECK(Clock::now() - written_at < std::chrono::seconds(5));
+  CHECK(woken.status == 200);
+  CHECK(IndexOf(woken) > index);
+  const Json entries = Json::parse(woken.body, nullptr, false);
+  CHECK((entries.is_array() && !entries.empty() && entries[0].value("Value", "") == "Mg=="));  // base64 "2"
 }
 
-TEST_CASE("256 concurrent blocking queries do not starve a normal read") {
+TEST_CASE("256 concurrent blocking queries do not starve a normal read, and one write wakes them all") {
   const std::string key = "/v1/kv/conformance-" + std::to_string(getpid()) + "-many";
   REQUIRE(SendTo("PUT", key, "1").body == "true");
-  std::string index = SendTo("GET", key).headers.find("X-Consul-Index")->second;
+  const uint64_t index = IndexOf(SendTo("GET", key));
+  REQUIRE(index > 0);
   constexpr int kWatchers = 256;
-  std::atomic<int> answered{0};
-  std::vector<std::thread> watchers;
+  std::vector<std::unique_ptr<PendingGet>> queries;
   for (int i = 0; i < kWatchers; ++i) {
-    watchers.emplace_back([&] {
-      if (SendTo("GET", key + "?index=" + index + "&wait=4s").status == 200) ++answered;
-    });
+    queries.push_back(PendingGet::Send(key + "?index=" + std::to_string(index) + "&wait=30s"));
+    REQUIRE(queries.back());
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // let them all connect and block
+  // Every query was connected and written before the probe connects, and the server accepts
+  // connections in order: all 256 are in its hands when the probe is answered.
   Reply quick = SendTo("GET", "/v1/kv/conformance-unrelated-probe");
   CHECK(quick.status == 404);
   CHECK(quick.took < std::chrono::milliseconds(1000));
   MESSAGE("normal read answered in " << quick.took.count() << " ms while " << kWatchers << " queries blocked");
+  CHECK(std::none_of(queries.begin(), queries.end(), [](const auto& q) { return q->Answered(); }));
   REQUIRE(SendTo("PUT", key, "2").body == "true");
-  for (std::thread& t : watchers) t.join();
-  CHECK(answered == kWatchers);
+  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(15);
+  int woken = 0;
+  for (const auto& q : queries) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    Reply r = q->Wait(std::max(left, std::chrono::milliseconds(0)));
+    if (r.status == 200 && IndexOf(r) > index) ++woken;
+  }
+  CHECK(woken == kWatchers);
 }
 
 TEST_CASE("with ACLs on, requests without a valid token are refused with Consul's 403 texts") {
