@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   haproxy postgresql postgresql-client
+  pgbouncer
   lua5.3 lua5.4 liblua5.4-dev
   libcurl4-openssl-dev nlohmann-json3-dev doctest-dev libpq-dev libcpp-httplib-dev
   curl procps psmisc iproute2 util-linux
@@ -28,6 +29,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The pgbouncer and postgresql packages enable system services; shardgate runs its own
+# instances on its own ports, so keep the packaged ones from claiming 6432/5432 on hosts with systemd.
+if command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now pgbouncer >/dev/null 2>&1 || true
+fi
 # Debian's package starts nothing here (no systemd in containers), but make sure the packaged
 # default cluster and haproxy service never hold ports our tests want.
 if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q online; then
