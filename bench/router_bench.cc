@@ -3,6 +3,7 @@
 // a closed-loop client measures connections/s and HAProxy CPU per connection. Prints figures
 // and ratios; never fails on timing.
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -113,7 +114,9 @@ Status StartAll(Setup& s) {
 void PrintSummary(const std::map<std::string, std::vector<Sample>>& samples) {
   auto median = [&](const std::string& name, double Sample::*field) {
     std::vector<double> values;
-    for (const Sample& s : samples.at(name)) values.push_back(s.*field);
+    auto found = samples.find(name);
+    if (found == samples.end()) return 0.0;
+    for (const Sample& s : found->second) values.push_back(s.*field);
     return Median(values);
   };
   for (const auto& [name, unused] : samples) {
@@ -147,8 +150,15 @@ int Run() {
   }
   PrintClientCeiling(setup.responder->port());
   haproxy::RuntimeClient client(setup.router.process->socket());
-  const std::vector<Config> configs = {
+  std::vector<Config> configs = {
       {"plain", 0}, {"router_10", 10}, {"router_10k", 10000}, {"router_100k", 100000}};
+  // ROUTER_BENCH_CONFIGS=plain,router_10 runs a subset (quicker A/B runs while tuning).
+  if (const char* only = std::getenv("ROUTER_BENCH_CONFIGS"); only != nullptr && *only != '\0') {
+    std::string list = "," + std::string(only) + ",";
+    std::erase_if(configs, [&](const Config& c) {
+      return list.find("," + c.name + ",") == std::string::npos;
+    });
+  }
   std::map<std::string, std::vector<Sample>> samples;
   int loaded_ranges = 10;
   for (int rep = 1; rep <= kRepeats; ++rep) {

@@ -13,7 +13,8 @@ local pgproto = require("shardgate.pgproto")
 local cancel = require("shardgate.cancel")
 
 local core, Map = core, Map
-local tostring, ipairs = tostring, ipairs
+local tostring, ipairs, sub = tostring, ipairs, string.sub
+local message_header = pgproto.message_header
 
 local CANCEL_BACKEND = "shardgate_cancel"
 local MAX_NEGOTIATIONS = 2 -- one GSSENCRequest and one SSLRequest, as libpq may send
@@ -174,7 +175,10 @@ end
 local function read_packet(txn)
   local want, negotiations = startup.MIN_LEN, 0
   while true do
-    local buf = txn.req:data(0, want) or ""
+    -- One copy of everything already received (usually the whole packet: one data() call
+    -- and one parse per connection); data() yields only when fewer bytes than `want` are in.
+    local have = txn.req:input()
+    local buf = txn.req:data(0, have > want and have or want) or ""
     local packet, err = startup.parse(buf)
     if not packet then
       return nil, "malformed", err
@@ -198,6 +202,24 @@ local function read_packet(txn)
   end
 end
 
+-- "<shard>_<role>" of the shards whose backend exists, built once per name: HAProxy 2.6
+-- cannot add backends at run time, so a name found once stays valid until a reload (a new
+-- Lua state). Unknown names are not cached (the map may name anything). Saves a string
+-- concatenation and a core.backends lookup per connection; nbsrv stays per connection.
+local BACKENDS = { rw = {}, ro = {} }
+local function backend_name(shard, role)
+  local known = BACKENDS[role][shard]
+  if known then
+    return known
+  end
+  local name = shard .. "_" .. role
+  if core.backends[name] then
+    BACKENDS[role][shard] = name
+    return name
+  end
+  return nil
+end
+
 local function route_startup(txn, frontend_role, packet)
   local found, code, detail, text = extractor:extract(packet.params)
   if not found then
@@ -214,8 +236,9 @@ local function route_startup(txn, frontend_role, packet)
       " (range map version " .. map.version .. ")")
   end
   txn:set_var("txn.shardgate_shard", shard)
-  local backend = shard .. "_" .. role
-  if not core.backends[backend] then
+  local backend = backend_name(shard, role)
+  if not backend then
+    backend = shard .. "_" .. role
     return refuse(txn, "no_backend", "shardgate: shard " .. shard .. " of shard key " .. key_text ..
       " has no HAProxy backend " .. backend)
   end
@@ -298,29 +321,48 @@ local function record_key(txn, msg)
   end
 end
 
--- tcp-response content action on shard backends. Forwards each server message at once
--- (holding an authentication request back would stall SCRAM) and records BackendKeyData.
+-- tcp-response content action on shard backends. Forwards server messages as soon as they
+-- are complete (holding an authentication request back would stall SCRAM) and records
+-- BackendKeyData. Everything already received is read with one data() call and parsed in
+-- place; the complete messages in it are forwarded with one forward() call.
 -- Never breaks a connection: anything unexpected just ends the inspection.
 local function track(txn)
-  for _ = 1, MAX_TRACKED_MESSAGES do
-    local header = txn.res:data(0, 5)
-    if not header or #header < 5 then
+  local res = txn.res
+  local seen, want = 0, 5 -- messages inspected; bytes needed before parsing can go on
+  while true do
+    local have = res:input()
+    local buf = res:data(0, have > want and have or want)
+    if not buf or #buf < want then
       return
     end
-    local kind, size = pgproto.message_header(header)
-    if not kind or size > MAX_TRACKED_SIZE then
-      return
+    local pos, n = 1, #buf
+    while true do
+      if n - pos < 4 then -- fewer than 5 bytes: wait for the rest of the header
+        want = 5
+        break
+      end
+      local kind, size = message_header(buf, pos)
+      if not kind or size > MAX_TRACKED_SIZE then
+        if pos > 1 then res:forward(pos - 1) end
+        return
+      end
+      local last = pos + size - 1
+      if last > n then -- wait for the rest of the message
+        want = last - pos + 1
+        break
+      end
+      seen = seen + 1
+      if kind == "K" then -- BackendKeyData
+        record_key(txn, sub(buf, pos, last))
+      end
+      if kind == "K" or kind == "E" or kind == "Z" or seen >= MAX_TRACKED_MESSAGES then
+        res:forward(last) -- key known, error, ReadyForQuery, or enough inspected
+        return
+      end
+      pos = last + 1
     end
-    local msg = txn.res:data(0, size)
-    if not msg or #msg < size then
-      return
-    end
-    if kind == "K" then -- BackendKeyData
-      record_key(txn, msg)
-    end
-    txn.res:forward(size)
-    if kind == "K" or kind == "E" or kind == "Z" then -- key known, error, or ReadyForQuery
-      return
+    if pos > 1 then
+      res:forward(pos - 1)
     end
   end
 end

@@ -51,10 +51,15 @@ function _M.backend_key_data(msg)
 end
 
 -- cancel_key(pid, secret) -> "<pid>.<secret as lower-case hex>", the cancel map key.
+local function hex_byte(c)
+  return format("%02x", byte(c))
+end
+
 function _M.cancel_key(pid, secret)
-  return pid .. "." .. gsub(secret, ".", function(c)
-    return format("%02x", byte(c))
-  end)
+  if #secret == 4 then -- protocol 3.0: one format call instead of one per byte
+    return format("%d.%08x", pid, unpack(">I4", secret))
+  end
+  return pid .. "." .. gsub(secret, ".", hex_byte)
 end
 
 return _M

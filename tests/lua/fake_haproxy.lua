@@ -67,6 +67,7 @@ function _M.new_txn(core, input, opts)
   local function channel(get, set)
     return {
       data = function(_, off, len) return get():sub(off + 1, off + len) end,
+      input = function() return #get() end,
       may_recv = function() return not opts.input_closed end,
       remove = function(_, off, len) local b = get() set(b:sub(1, off) .. b:sub(off + len + 1)) end,
       send = function(_, bytes) txn.sent[#txn.sent + 1] = bytes end,

@@ -169,7 +169,8 @@ it("records BackendKeyData with the server address, forwarding every message", f
   local txn = fake.new_txn(core, "", { response = response, dst = { "10.0.0.5", 5432 } })
   fake.run(core, "shardgate_track", txn)
   expect.eq(maps[CANCELS], { ["77.01020304"] = "10.0.0.5:5432" })
-  expect.eq(#txn.forwarded, 2)
+  -- R and K forwarded (in one call when both were already received), Z left to flow on.
+  expect.eq(table.concat(txn.forwarded), packets.backend_message("R", "\0\0\0\0") .. key_data)
 end)
 
 it("stops tracking at an impossible message length without touching the data", function()
@@ -216,7 +217,7 @@ end
 it("keeps cancel records in the Lua state only under lua-load (shared state)", function()
   local core, maps = setup(nil, { thread = 0, nbthread = 2 })
   local txn = track_key(core, 77, "\1\2\3\4", { "10.0.0.5", 5432 })
-  expect.eq({ #txn.forwarded, maps[CANCELS], core.set_maps }, { 2, {}, {} })
+  expect.eq({ #table.concat(txn.forwarded), maps[CANCELS], core.set_maps }, { 9 + 13, {}, {} })
   local cancel = connect(core, packets.cancel(77, "\1\2\3\4"))
   expect.eq(cancel.vars, { ["txn.shardgate_backend"] = "shardgate_cancel",
     ["txn.shardgate_cancel_addr"] = "10.0.0.5", ["txn.shardgate_cancel_port"] = 5432 })
