@@ -107,7 +107,7 @@ void ShardBackend(const ConfigSpec& spec, const ShardSpec& shard, bool ro, std::
   out->append("\nbackend " + shard.name + (ro ? "_ro" : "_rw") + "\n");
   Line(out, "balance leastconn");
   Line(out, "tcp-response inspect-delay " + Duration(spec.inspect_delay));
-  Line(out, "tcp-response content lua.shardgate_track");
+  Line(out, "tcp-response content lua.shardgate_track if { res.len gt 0 }");
   if (!ro) {
     for (const ServerSpec& s : shard.rw) Server(s, s.backup, out);
     return;

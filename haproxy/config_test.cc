@@ -116,7 +116,7 @@ TEST_CASE("shard backends are dynamic, tracked, and the ro backend keeps the pri
   for (const std::string& section : {rw_section, ro_section}) {
     At(section, "balance leastconn\n");
     At(section, "tcp-response inspect-delay 5s\n");
-    At(section, "tcp-response content lua.shardgate_track\n");
+    At(section, "tcp-response content lua.shardgate_track if { res.len gt 0 }\n");
   }
   At(rw_section, "server n1 127.0.0.1:5421 weight 100 check inter 1s fall 2 rise 2\n");
   At(ro_section, "server n2 127.0.0.1:5422 weight 100 check inter 1s fall 2 rise 2\n");
