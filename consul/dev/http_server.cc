@@ -1,7 +1,9 @@
 // Routing table and server set-up (see http_server.h).
 #include "consul/dev/http_server.h"
 
+#include <openssl/err.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <string_view>
 
@@ -67,6 +69,36 @@ bool MethodAllowed(std::string_view methods, const std::string& method) {
   return false;
 }
 
+// OpenSSL's reason for the last failure on this thread, e.g. "PEM routines::no start line" or
+// "x509 certificate routines::key values mismatch"; clears the thread's error queue.
+std::string OpenSslReason() {
+  unsigned long code = ERR_peek_last_error();
+  if (code == 0) return "unknown OpenSSL error";
+  char text[256];
+  ERR_error_string_n(code, text, sizeof text);
+  ERR_clear_error();
+  return text;
+}
+
+// A plain HTTP server, or an HTTPS one when a certificate and key are configured. httplib's
+// SSLServer only reports validity, so OpenSSL's error queue supplies the reason.
+Result<std::unique_ptr<httplib::Server>> MakeHttpServer(const ServerOptions& options) {
+  const std::string& cert = options.tls_cert_file;
+  const std::string& key = options.tls_key_file;
+  if (cert.empty() && key.empty()) return std::make_unique<httplib::Server>();
+  if (cert.empty() || key.empty()) return InvalidArgument("--tls-cert and --tls-key go together");
+  // OpenSSL reports a missing file as "system lib": name the file instead.
+  if (::access(cert.c_str(), R_OK) != 0) return InvalidArgument("--tls-cert: cannot read " + cert);
+  if (::access(key.c_str(), R_OK) != 0) return InvalidArgument("--tls-key: cannot read " + key);
+  ERR_clear_error();
+  auto server = std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str());
+  if (!server->is_valid()) {
+    return InvalidArgument("--tls-cert " + cert + " / --tls-key " + key +
+                           ": cannot load certificate and key: " + OpenSslReason());
+  }
+  return std::unique_ptr<httplib::Server>(std::move(server));
+}
+
 }  // namespace
 
 Server::Server(State& state, ServerOptions options)
@@ -75,20 +107,38 @@ Server::Server(State& state, ServerOptions options)
       api_{state_, options_.acl_token, options_.bind + ":8300", options_.node_name} {}
 
 Result<int> Server::Bind() {
+  Result<std::unique_ptr<httplib::Server>> made = MakeHttpServer(options_);
+  if (!made.ok()) return made.status();
+  http_ = std::move(made).value();
+  Install(*http_);
+  int port = options_.port;
+  if (port == 0) {
+    port = http_->bind_to_any_port(options_.bind);
+    if (port <= 0) return Unavailable("cannot bind " + options_.bind + ":0");
+  } else if (!http_->bind_to_port(options_.bind, port)) {
+    return Unavailable("cannot bind " + options_.bind + ":" + std::to_string(port));
+  }
+  // httplib listens with a backlog of 5; hundreds of clients connecting at once (blocking
+  // watchers after a restart) would see SYN drops and 1s retransmits. Linux lets us raise it.
+  if (listen_fd_ >= 0) ::listen(listen_fd_, options_.listen_backlog);
+  return port;
+}
+
+void Server::Install(httplib::Server& http) {
   const size_t threads = options_.threads;
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http_.set_keep_alive_max_count(1000);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_keep_alive_max_count(1000);
   // Replies go out in several writes; without TCP_NODELAY each reply on a reused connection
   // waits ~40 ms for the client's delayed ACK. Real Consul (Go) sets TCP_NODELAY by default.
-  http_.set_tcp_nodelay(true);
+  http.set_tcp_nodelay(true);
   // Only SO_REUSEADDR: httplib's default also sets SO_REUSEPORT, which would let a second
   // server share the port silently instead of failing to bind.
-  http_.set_socket_options([this](int fd) {
+  http.set_socket_options([this](int fd) {
     int yes = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listen_fd_ = fd;
   });
-  http_.set_payload_max_length(kMaxPayload);
+  http.set_payload_max_length(kMaxPayload);
   auto dispatch = [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res); };
   // Methods that may carry a body use content-reader handlers: httplib would otherwise wait
   // for a body that a request without Content-Length (`curl -X PUT`) never sends, and answer
@@ -104,26 +154,15 @@ Result<int> Server::Bind() {
     }
     Dispatch(full, res);
   };
-  http_.Get(".*", dispatch).Options(".*", dispatch);
-  http_.Put(".*", with_body).Post(".*", with_body).Delete(".*", with_body).Patch(".*", with_body);
-  int port = options_.port;
-  if (port == 0) {
-    port = http_.bind_to_any_port(options_.bind);
-    if (port <= 0) return Unavailable("cannot bind " + options_.bind + ":0");
-  } else if (!http_.bind_to_port(options_.bind, port)) {
-    return Unavailable("cannot bind " + options_.bind + ":" + std::to_string(port));
-  }
-  // httplib listens with a backlog of 5; hundreds of clients connecting at once (blocking
-  // watchers after a restart) would see SYN drops and 1s retransmits. Linux lets us raise it.
-  if (listen_fd_ >= 0) ::listen(listen_fd_, options_.listen_backlog);
-  return port;
+  http.Get(".*", dispatch).Options(".*", dispatch);
+  http.Put(".*", with_body).Post(".*", with_body).Delete(".*", with_body).Patch(".*", with_body);
 }
 
-void Server::Serve() { http_.listen_after_bind(); }
+void Server::Serve() { http_->listen_after_bind(); }
 
 void Server::Stop() {
   state_.Shutdown();
-  http_.stop();
+  if (http_) http_->stop();
 }
 
 void Server::Dispatch(const httplib::Request& req, httplib::Response& res) {

@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -20,9 +21,12 @@ struct ServerOptions {
   std::string node_name = "shardgate-dev";
   size_t threads = 512;     // each waiting blocking query holds one
   int listen_backlog = 1024;
+  // PEM files; both set: serve HTTPS only (as real Consul with an HTTPS port), neither: HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
-// Thread-safety: Bind and Serve from one thread; Stop from any thread.
+// Thread-safety: Bind and Serve from one thread; Stop from any thread once Bind has returned.
 class Server {
  public:
   // `state` must outlive the server.
@@ -30,7 +34,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the listening socket; returns the port (useful with port 0).
+  // Loads the TLS certificate and key (when set) and binds the listening socket; returns the
+  // port (useful with port 0). Errors: kInvalidArgument when the certificate or key cannot be
+  // loaded (the message names the flag, the file and OpenSSL's reason), kUnavailable when the
+  // address cannot be bound.
   Result<int> Bind();
   // Serves until Stop(). REQUIRES: Bind() succeeded.
   void Serve();
@@ -38,12 +45,16 @@ class Server {
   void Stop();
 
  private:
+  // Thread pool, socket options and the catch-all handlers that lead to Dispatch.
+  void Install(httplib::Server& http);
   void Dispatch(const httplib::Request& req, httplib::Response& res);
 
   State& state_;
   ServerOptions options_;
   Api api_;
-  httplib::Server http_;
+  // httplib::Server, or httplib::SSLServer with TLS; made by Bind() because loading the
+  // certificate can fail.
+  std::unique_ptr<httplib::Server> http_;
   std::atomic<int> listen_fd_{-1};
 };
 

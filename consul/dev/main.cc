@@ -28,7 +28,9 @@ constexpr const char* kUsage =
     "usage: shardgate-consul-dev [--bind ADDR] [--port N] [--node NAME] [--acl-token-file F]\n"
     "                            [--snapshot F] [--reap-tombstones-after DURATION]\n"
     "                            [--deregister-critical-min DURATION] [--threads N]\n"
-    "The ACL token comes from --acl-token-file or SHARDGATE_CONSUL_DEV_ACL_TOKEN, never argv.\n";
+    "                            [--tls-cert PEM --tls-key PEM]\n"
+    "The ACL token comes from --acl-token-file or SHARDGATE_CONSUL_DEV_ACL_TOKEN, never argv.\n"
+    "With --tls-cert and --tls-key the port speaks HTTPS only.\n";
 
 struct Flags {
   ServerOptions server;
@@ -71,6 +73,8 @@ Status ApplyFlag(const std::string& name, const std::string& value, Flags* f) {
   else if (name == "--node") f->server.node_name = f->state.node_name = value;
   else if (name == "--acl-token-file") return ReadToken(value, &f->server.acl_token);
   else if (name == "--snapshot") f->snapshot = value;
+  else if (name == "--tls-cert") f->server.tls_cert_file = value;
+  else if (name == "--tls-key") f->server.tls_key_file = value;
   else if (name == "--reap-tombstones-after") return ParseDurationFlag(name, value, &f->state.tombstone_ttl);
   else if (name == "--deregister-critical-min") {
     return ParseDurationFlag(name, value, &f->state.deregister_critical_min);
@@ -104,6 +108,9 @@ Result<Flags> ParseFlags(int argc, char** argv) {
       return shardgate::InvalidArgument(arg + ": missing value");
     }
     if (Status st = ApplyFlag(arg, value, &f); !st.ok()) return st;
+  }
+  if (f.server.tls_cert_file.empty() != f.server.tls_key_file.empty()) {
+    return shardgate::InvalidArgument("--tls-cert and --tls-key go together");
   }
   return f;
 }
@@ -150,10 +157,12 @@ int main(int argc, char** argv) {
   Result<int> port = server.Bind();
   if (!port.ok()) {
     std::cerr << "shardgate-consul-dev: " << port.status().message() << "\n";
-    return 1;
+    return port.status().code() == shardgate::Code::kInvalidArgument ? 2 : 1;  // 2: bad flags
   }
   std::cerr << "shardgate-consul-dev: listening on " << flags->server.bind << ":" << *port
-            << (flags->server.acl_token.empty() ? " (ACLs disabled)" : " (ACLs enabled, default deny)")
+            << (flags->server.tls_cert_file.empty() ? " (HTTP" : " (HTTPS")
+            << (flags->server.acl_token.empty() ? ", ACLs disabled)"
+                                                : ", ACLs enabled, default deny)")
             << std::endl;
   std::thread timers([&state] { state.RunTimers(); });
   std::thread stopper([&server, stop_signals] {

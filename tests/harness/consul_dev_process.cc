@@ -31,6 +31,29 @@ std::string ReadAll(int fd, std::chrono::steady_clock::time_point deadline) {
   return out;
 }
 
+// A socket connected to 127.0.0.1:port, or -1.
+int ConnectLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Ready when /v1/status/leader answers 200. With TLS (the harness has no TLS client) when the
+// port accepts connections: the server listens only after its certificate and key loaded.
+bool Answers(int port, bool tls) {
+  if (tls) return TcpConnects(port);
+  Result<int> status = HttpGetStatus(port, "/v1/status/leader", std::chrono::seconds(1));
+  return status.ok() && *status == 200;
+}
+
 }  // namespace
 
 Result<std::filesystem::path> ConsulDevBinary() {
@@ -42,16 +65,8 @@ Result<std::filesystem::path> ConsulDevBinary() {
 }
 
 Result<int> HttpGetStatus(int port, const std::string& path, std::chrono::milliseconds timeout) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Unavailable("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return Unavailable("connect to 127.0.0.1:" + std::to_string(port) + " failed");
-  }
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return Unavailable("connect to 127.0.0.1:" + std::to_string(port) + " failed");
   const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
   ssize_t sent = write(fd, request.data(), request.size());
   std::string reply = sent == static_cast<ssize_t>(request.size())
@@ -61,6 +76,13 @@ Result<int> HttpGetStatus(int port, const std::string& path, std::chrono::millis
   // "HTTP/1.1 200 OK"
   if (reply.size() < 12 || reply.compare(0, 5, "HTTP/") != 0) return ProtocolError("no HTTP status line");
   return std::atoi(reply.substr(9, 3).c_str());
+}
+
+bool TcpConnects(int port) {
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
 }
 
 Result<std::unique_ptr<ConsulDev>> ConsulDev::Start(ConsulDevOptions options,
@@ -88,6 +110,10 @@ Status ConsulDev::Launch(std::chrono::milliseconds timeout) {
   if (!options_.deregister_critical_min.empty()) {
     p.argv.insert(p.argv.end(), {"--deregister-critical-min", options_.deregister_critical_min});
   }
+  if (tls()) {
+    p.argv.insert(p.argv.end(), {"--tls-cert", options_.tls_cert_file.string(), "--tls-key",
+                                 options_.tls_key_file.string()});
+  }
   p.log_path = options_.log_path;
   Result<std::unique_ptr<Process>> proc = Process::Spawn(p);
   if (!proc.ok()) return proc.status();
@@ -95,11 +121,10 @@ Status ConsulDev::Launch(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_->IsRunning()) return Unavailable("shardgate-consul-dev exited during start-up");
-    Result<int> status = HttpGetStatus(options_.port, "/v1/status/leader", std::chrono::seconds(1));
-    if (status.ok() && *status == 200) return Status::Ok();
+    if (Answers(options_.port, tls())) return Status::Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return Timeout("shardgate-consul-dev did not answer /v1/status/leader on " + address());
+  return Timeout("shardgate-consul-dev did not answer on " + url());
 }
 
 Status ConsulDev::Stop() {

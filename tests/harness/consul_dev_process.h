@@ -17,6 +17,9 @@ struct ConsulDevOptions {
   std::filesystem::path log_path;        // empty: /dev/null
   std::string node_name;                 // empty: the server's default ("shardgate-dev")
   std::string deregister_critical_min;   // Go duration; empty: the server's default (1m)
+  // PEM certificate and key: both set, the server speaks HTTPS only (--tls-cert/--tls-key).
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
   int port = 0;                          // 0: a free port
 };
 
@@ -24,7 +27,8 @@ struct ConsulDevOptions {
 class ConsulDev {
  public:
   // Starts the binary ($SHARDGATE_BINARY_DIR/consul/shardgate-consul-dev) and waits until
-  // /v1/status/leader answers 200 or `timeout` passes.
+  // /v1/status/leader answers 200 (with TLS: until the port accepts connections) or `timeout`
+  // passes.
   static Result<std::unique_ptr<ConsulDev>> Start(ConsulDevOptions options,
                                                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~ConsulDev();
@@ -33,6 +37,9 @@ class ConsulDev {
 
   // "127.0.0.1:<port>", what CONSUL_HTTP_ADDR would hold.
   std::string address() const { return "127.0.0.1:" + std::to_string(options_.port); }
+  // "http://127.0.0.1:<port>", or https:// with TLS: what ClientConfig::address would hold.
+  std::string url() const { return (tls() ? "https://" : "http://") + address(); }
+  bool tls() const { return !options_.tls_cert_file.empty(); }
   int port() const { return options_.port; }
   pid_t pid() const { return process_ ? process_->pid() : 0; }
   // False once the server exited (or was stopped).
@@ -56,5 +63,8 @@ Result<std::filesystem::path> ConsulDevBinary();
 // One plain HTTP/1.0 GET on 127.0.0.1:port; returns the status code (kUnavailable when the
 // connection fails). Enough for readiness checks without an HTTP library in the harness.
 Result<int> HttpGetStatus(int port, const std::string& path, std::chrono::milliseconds timeout);
+
+// True when a TCP connection to 127.0.0.1:port is accepted (then closed at once).
+bool TcpConnects(int port);
 
 }  // namespace shardgate::harness
