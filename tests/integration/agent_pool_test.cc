@@ -8,6 +8,7 @@
 
 #include "consul/client.h"
 #include "consul/curl_transport.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/agent_process.h"
 #include "tests/harness/consul_dev_process.h"
 #include "tests/harness/pg_node.h"
@@ -27,16 +28,7 @@ constexpr int kQueuedClients = 3;
 // The statement that holds the pool's only server connection until it is cancelled.
 const std::string kHoldSql = "select pg_sleep(30) /* shardgate pool holder */";
 
-// Polls `condition` every 20 ms until it holds or `timeout` passes.
-template <typename F>
-bool PollUntil(F condition, milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return condition();
-}
+using harness::Eventually;
 
 // The agent's TTL check as Consul holds it, with the registration's weights.
 struct Published {
@@ -158,7 +150,7 @@ TEST_CASE("clients queued in PgBouncer turn the node warning with a lower weight
   stack.StartAgent({"--pgbouncer-conninfo=" + stack.bouncer->AdminConninfo(),
                     "--pgbouncer-database=postgres", "--pool-waiting-warn=2",
                     "--pool-maxwait-warn=30s"});
-  REQUIRE(PollUntil([&] { return stack.PassingAtFullWeight(); }, seconds(10)));
+  REQUIRE(Eventually([&] { return stack.PassingAtFullWeight(); }, seconds(10)));
 
   // Given the pool's only server connection busy, and clients queued behind it.
   auto holder = stack.SpawnClient(kHoldSql, "holder.log");
@@ -169,11 +161,11 @@ TEST_CASE("clients queued in PgBouncer turn the node warning with a lower weight
   for (int i = 0; i < kQueuedClients; ++i) {
     queued.push_back(stack.SpawnClient("select 1", "queued-" + std::to_string(i) + ".log"));
   }
-  REQUIRE(PollUntil([&] { return stack.ClientsWaiting() == kQueuedClients; }, seconds(10)));
+  REQUIRE(Eventually([&] { return stack.ClientsWaiting() == kQueuedClients; }, seconds(10)));
 
   // Then the agent reads the queue and publishes warning with a lower weight.
   auto queued_at = std::chrono::steady_clock::now();
-  REQUIRE(PollUntil([&] {
+  REQUIRE(Eventually([&] {
     return stack.Shows(consul::CheckStatus::kWarning, "warning", "pool_queue");
   }, seconds(5)));
   MESSAGE("queue -> warning in Consul: "
@@ -195,19 +187,19 @@ TEST_CASE("clients queued in PgBouncer turn the node warning with a lower weight
     CHECK(*code == 0);
   }
   CHECK(stack.ClientsWaiting() == 0);
-  REQUIRE(PollUntil([&] { return stack.PassingAtFullWeight(); }, seconds(5)));
+  REQUIRE(Eventually([&] { return stack.PassingAtFullWeight(); }, seconds(5)));
   CHECK(*stack.agent->Metric("shardgate_agent_weight") == 256);
 }
 
 TEST_CASE("Consul maintenance mode drains the node without a fight, and it resumes when maintenance ends") {
   PoolStack stack(/*with_pgbouncer=*/false);
   stack.StartAgent({});
-  REQUIRE(PollUntil([&] { return stack.PassingAtFullWeight(); }, seconds(10)));
+  REQUIRE(Eventually([&] { return stack.PassingAtFullWeight(); }, seconds(10)));
   const std::string id = stack.agent->service_id();
 
   REQUIRE(stack.client->EnableServiceMaintenance(id, "disk swap").ok());
   auto enabled = std::chrono::steady_clock::now();
-  REQUIRE(PollUntil([&] {
+  REQUIRE(Eventually([&] {
     auto draining = stack.agent->Metric("shardgate_agent_draining");
     auto reply = stack.agent->AgentCheck();
     return draining.ok() && *draining == 1 && reply.ok() && reply->starts_with("drain #draining") &&
@@ -224,7 +216,7 @@ TEST_CASE("Consul maintenance mode drains the node without a fight, and it resum
   auto updates = stack.agent->Metric("shardgate_agent_consul_check_updates_total");
   REQUIRE(registrations.ok());
   REQUIRE(updates.ok());
-  REQUIRE(PollUntil([&] {
+  REQUIRE(Eventually([&] {
     auto now = stack.agent->Metric("shardgate_agent_consul_check_updates_total");
     return now.ok() && *now >= *updates + 3;
   }, seconds(5)));
@@ -238,7 +230,7 @@ TEST_CASE("Consul maintenance mode drains the node without a fight, and it resum
 
   REQUIRE(stack.client->DisableServiceMaintenance(id).ok());
   auto disabled = std::chrono::steady_clock::now();
-  REQUIRE(PollUntil([&] {
+  REQUIRE(Eventually([&] {
     auto reply = stack.agent->AgentCheck();
     return stack.PassingAtFullWeight() && reply.ok() && reply->starts_with("ready up 100%");
   }, seconds(5)));

@@ -7,6 +7,7 @@
 
 #include "consul/client.h"
 #include "consul/curl_transport.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/agent_process.h"
 #include "tests/harness/consul_dev_process.h"
 #include "tests/harness/pg_node.h"
@@ -33,16 +34,7 @@ struct Seen {
   std::string output;
 };
 
-// Polls `condition` every 20 ms until it holds or `timeout` passes.
-template <typename F>
-bool Eventually(F condition, milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return condition();
-}
+using harness::Eventually;
 
 milliseconds Since(Clock::time_point t) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - t);

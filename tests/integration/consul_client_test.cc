@@ -13,6 +13,7 @@
 #include "consul/client.h"
 #include "consul/curl_transport.h"
 #include "consul/watch.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/consul_dev_process.h"
 #include "tests/harness/temp_dir.h"
 
@@ -52,16 +53,7 @@ std::unique_ptr<harness::ConsulDev> StartDev(harness::ConsulDevOptions options =
   return std::move(dev).value();
 }
 
-// Polls `condition` until it holds or `timeout` passes; returns its last value.
-template <typename F>
-bool Eventually(F condition, milliseconds timeout = seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return condition();
-}
+using harness::Eventually;
 
 // What a key watcher delivered, readable from the test thread.
 struct Observed {
