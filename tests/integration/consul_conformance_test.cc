@@ -27,7 +27,7 @@ namespace {
 
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-using Ctx = std::map<std::string, std::string>;  // placeholders: {p} case prefix, captured values
+using Ctx = std::map<std::string, std::string>;  // {name} substitutions: {p} case prefix, captured values
 
 struct Reply {
   int status = 0;
@@ -41,7 +41,7 @@ using Expect = std::function<std::string(const Reply&, Ctx&)>;
 
 struct Step {
   std::string method;
-  std::string path;  // may hold {placeholders}
+  std::string path;  // may hold {name} substitutions
   std::string body;
   std::vector<Expect> expect;
 };
@@ -272,7 +272,7 @@ Expect JsonEq(std::string literal) {
   return JsonIs([literal](const Json& j, Ctx& ctx) { return j == Json::parse(Expand(literal, ctx)); },
                 "equals " + literal);
 }
-// JSON value at a pointer equals a literal ({placeholders} expanded).
+// JSON value at a pointer equals a literal ({name} substitutions expanded).
 Expect At(std::string pointer, std::string literal) {
   return JsonIs([pointer, literal](const Json& j, Ctx& ctx) {
     Json::json_pointer p(Expand(pointer, ctx));
