@@ -66,32 +66,38 @@ void ServiceRead(Api& api, const httplib::Request& req, httplib::Response& res,
 
 }  // namespace
 
-void HandleAgentServices(Api& api, const httplib::Request& req, httplib::Response& res,
-                         const std::string&) {
+namespace {
+
+// The agent's local listings (/v1/agent/services, /v1/agent/checks): a JSON object keyed by ID,
+// empty for the anonymous token (real Consul filters what the token may not read).
+template <typename Fill>
+void ReplyAgentListing(Api& api, const httplib::Request& req, httplib::Response& res, Fill fill) {
   bool anonymous = false;
   if (!ResolveToken(api, req, res, &anonymous)) return;
   Json out = api.state.Block(0, {}, [&](const State& s) {
     JsonView v{s.catalog().ServicesIndex(), Json::object()};
-    if (anonymous) return v;
-    for (const auto& [id, svc] : s.catalog().services()) v.body[id] = EncodeAgentService(svc);
+    if (!anonymous) fill(s, v.body);
     return v;
   }).body;
   ReplyJson(req, res, out);
 }
 
+}  // namespace
+
+void HandleAgentServices(Api& api, const httplib::Request& req, httplib::Response& res,
+                         const std::string&) {
+  ReplyAgentListing(api, req, res, [](const State& s, Json& body) {
+    for (const auto& [id, svc] : s.catalog().services()) body[id] = EncodeAgentService(svc);
+  });
+}
+
 void HandleAgentChecks(Api& api, const httplib::Request& req, httplib::Response& res,
                        const std::string&) {
-  bool anonymous = false;
-  if (!ResolveToken(api, req, res, &anonymous)) return;
-  Json out = api.state.Block(0, {}, [&](const State& s) {
-    JsonView v{s.catalog().ServicesIndex(), Json::object()};
-    if (anonymous) return v;
+  ReplyAgentListing(api, req, res, [](const State& s, Json& body) {
     for (const auto& [id, c] : s.catalog().checks()) {
-      if (id != kSerfHealth) v.body[id] = EncodeCheck(s.catalog(), c);
+      if (id != kSerfHealth) body[id] = EncodeCheck(s.catalog(), c);
     }
-    return v;
-  }).body;
-  ReplyJson(req, res, out);
+  });
 }
 
 void HandleHealthService(Api& api, const httplib::Request& req, httplib::Response& res,
