@@ -13,8 +13,12 @@ local pgproto = require("shardgate.pgproto")
 local cancel = require("shardgate.cancel")
 
 local core, Map = core, Map
-local tostring, ipairs, sub = tostring, ipairs, string.sub
-local message_header = pgproto.message_header
+local tostring, sub, byte, unpack = tostring, string.sub, string.byte, string.unpack
+local frame = startup.frame
+local cancel_id, cancel_key = pgproto.cancel_id, pgproto.cancel_key
+local find = string.find
+local BYTE_K, BYTE_E, BYTE_Z, BYTE_R = byte("K"), byte("E"), byte("Z"), byte("R")
+local KEY_DATA_30 = "K\0\0\0\12" -- BackendKeyData header with a 4-byte secret
 
 local CANCEL_BACKEND = "shardgate_cancel"
 local MAX_NEGOTIATIONS = 2 -- one GSSENCRequest and one SSLRequest, as libpq may send
@@ -90,6 +94,15 @@ local function shares_state()
   return ok and type(info) == "table" and tonumber(info.Nbthread) == 1
 end
 local MIRROR_CANCELS = not shares_state()
+
+-- Finds the key's carrier parameter and `options` in a startup packet.
+local CARRIER_IS_OPTIONS = KEY_PARAM == key.DEFAULT_PARAM
+local scan = startup.scanner(KEY_PARAM, not CARRIER_IS_OPTIONS and key.DEFAULT_PARAM or nil)
+
+-- Seconds, for cancel-record expiry: read at load and by the background task every second
+-- rather than per connection (core.now() builds a table each call). Records may thus live
+-- up to a second longer than their TTL.
+local now_sec = core.now().sec
 
 local ranges = Map.new(RANGES_MAP, Map._str)
 local cancels = Map.new(CANCEL_MAP, Map._str)
@@ -167,37 +180,43 @@ local function short_read(txn, got, want)
   return nil, "malformed", "client input ended after " .. counts
 end
 
--- read_packet(txn) -> packet | nil, code?, reason
+-- read_packet(txn) -> buf, kind, len | nil, code?, reason
 -- Waits for a complete first packet, answering SSL/GSS encryption requests with 'N'
--- (no TLS after SSLRequest in HAProxy 2.6; libpq then continues in clear text).
+-- (no TLS after SSLRequest in HAProxy 2.6; libpq then continues in clear text). kind and
+-- len are startup.frame()'s ("startup" or "cancel"); the packet is buf's first len bytes.
 -- Returns nil without a code when the client sent nothing before closing or
 -- inspect-delay expired first (see short_read).
 local function read_packet(txn)
+  local req = txn.req
   local want, negotiations = startup.MIN_LEN, 0
   while true do
     -- One copy of everything already received (usually the whole packet: one data() call
-    -- and one parse per connection); data() yields only when fewer bytes than `want` are in.
-    local have = txn.req:input()
-    local buf = txn.req:data(0, have > want and have or want) or ""
-    local packet, err = startup.parse(buf)
-    if not packet then
-      return nil, "malformed", err
+    -- per connection); data() yields only when fewer bytes than `want` are in.
+    -- data() without a length returns everything received (yielding only while nothing
+    -- is); a length makes it wait for that many bytes.
+    local buf = req:data()
+    if buf == nil or #buf < want then
+      buf = req:data(0, want) or ""
     end
-    if packet.kind == "need" then
+    local kind, len = frame(buf)
+    if not kind then
+      return nil, "malformed", len
+    end
+    if kind == "need" then
       if #buf < want then
         return short_read(txn, #buf, want)
       end
-      want = packet.need
-    elseif packet.kind == "ssl" or packet.kind == "gssenc" then
+      want = len
+    elseif kind == "ssl" or kind == "gssenc" then
       negotiations = negotiations + 1
       if negotiations > MAX_NEGOTIATIONS then
         return nil, "malformed", "more than " .. MAX_NEGOTIATIONS .. " encryption requests"
       end
-      txn.req:remove(0, packet.len)
+      req:remove(0, len)
       txn.res:send("N") -- 'N': this server does not do SSL/GSS encryption
       want = startup.MIN_LEN
     else
-      return packet
+      return buf, kind, len
     end
   end
 end
@@ -220,23 +239,37 @@ local function backend_name(shard, role)
   return nil
 end
 
-local function route_startup(txn, frontend_role, packet)
-  local found, code, detail, text = extractor:extract(packet.params)
-  if not found then
-    return refuse(txn, code, key_message(code, text), text and (detail .. ": " .. text) or detail)
+-- Routes a complete StartupMessage (buf's first len bytes). The hot path: no table is
+-- built, only the values needed are copied out of buf.
+local function route_startup(txn, frontend_role, buf, len)
+  local ok, c_first, c_last, o_first, o_last = scan(buf, len)
+  if not ok then
+    return refuse(txn, "malformed", "shardgate: invalid startup packet: " .. c_first, c_first)
   end
-  local role = found.role or frontend_role
-  local key_text = tostring(found.key)
+  local carrier = c_first and sub(buf, c_first, c_last)
+  local options
+  if CARRIER_IS_OPTIONS then
+    options = carrier
+  else
+    options = o_first and sub(buf, o_first, o_last)
+  end
+  local shard_key, key_text, role, offending = extractor:extract_values(carrier, options)
+  if not shard_key then
+    local code, detail = key_text, role
+    return refuse(txn, code, key_message(code, offending),
+      offending and (detail .. ": " .. offending) or detail)
+  end
+  role = role or frontend_role
   txn:set_var("txn.shardgate_key", key_text)
   txn:set_var("txn.shardgate_role", role)
   local map = current_map()
-  local shard = rangemap.lookup(map, found.key)
+  local shard = rangemap.lookup(map, shard_key)
   if not shard then
     return refuse(txn, "no_shard", "shardgate: no shard covers shard key " .. key_text ..
       " (range map version " .. map.version .. ")")
   end
   txn:set_var("txn.shardgate_shard", shard)
-  local backend = backend_name(shard, role)
+  local backend = BACKENDS[role][shard] or backend_name(shard, role)
   if not backend then
     backend = shard .. "_" .. role
     return refuse(txn, "no_backend", "shardgate: shard " .. shard .. " of shard key " .. key_text ..
@@ -249,25 +282,30 @@ local function route_startup(txn, frontend_role, packet)
   txn:set_var("txn.shardgate_backend", backend)
 end
 
+-- The id a cancel record is kept under in this Lua state: an integer for 4-byte secrets
+-- (pgproto.cancel_id), except when records are mirrored into the shared map, whose keys
+-- are text (expired ids are then deleted from the map as they are).
+local record_id = MIRROR_CANCELS and cancel_key or cancel_id
+
 -- A CancelRequest goes to the server that issued the key; unknown keys are dropped
 -- silently, as PostgreSQL itself answers nothing to a cancel.
-local function route_cancel(txn, packet)
-  local cancel_key = pgproto.cancel_key(packet.pid, packet.secret)
-  local addr = tracker:lookup(cancel_key) or cancels:lookup(cancel_key)
+local function route_cancel(txn, buf, len)
+  local pid, secret = unpack(">I4", buf, 9), sub(buf, 13, len)
+  local addr = tracker:lookup(record_id(pid, secret)) or cancels:lookup(cancel_key(pid, secret))
   local ip, port
   if addr then
     ip, port = addr:match("^%[?([^%]]+)%]?:(%d+)$")
   end
   if not ip or not core.backends[CANCEL_BACKEND] then
     txn:set_var("txn.shardgate_error", "unknown_cancel")
-    log(core.Info, "cancel_unknown", "pid", packet.pid, "record", addr, "backend", CANCEL_BACKEND)
+    log(core.Info, "cancel_unknown", "pid", pid, "record", addr, "backend", CANCEL_BACKEND)
     txn:done()
     return
   end
   txn:set_var("txn.shardgate_cancel_addr", ip)
   txn:set_var("txn.shardgate_cancel_port", math.tointeger(tonumber(port)))
   txn:set_var("txn.shardgate_backend", CANCEL_BACKEND)
-  log(core.Info, "cancel_routed", "pid", packet.pid, "server", addr)
+  log(core.Info, "cancel_routed", "pid", pid, "server", addr)
 end
 
 -- tcp-request content action; argument: the frontend's role (rw|ro).
@@ -277,18 +315,19 @@ local function route(txn, frontend_role)
       tostring(frontend_role))
     return
   end
-  local packet, code, reason = read_packet(txn)
-  if not packet then
+  local buf, kind, len = read_packet(txn)
+  if not buf then
+    local code, reason = kind, len
     if code then
       return refuse(txn, code, "shardgate: invalid startup packet: " .. reason, reason)
     end
     log(core.Info, "startup_incomplete", "reason", reason)
     return
   end
-  if packet.kind == "cancel" then
-    return route_cancel(txn, packet)
+  if kind == "cancel" then
+    return route_cancel(txn, buf, len)
   end
-  route_startup(txn, frontend_role, packet)
+  route_startup(txn, frontend_role, buf, len)
 end
 
 core.register_action("shardgate_route", { "tcp-req" }, route, 1)
@@ -304,17 +343,26 @@ local function server_address(txn)
   return nil
 end
 
-local function record_key(txn, msg)
-  local pid, secret = pgproto.backend_key_data(msg)
+-- Records the BackendKeyData message at buf[first..last] (type byte included).
+local function record_key(txn, buf, first, last)
+  local pid, secret, id
+  if last - first == 12 and not MIRROR_CANCELS then
+    -- protocol 3.0 (4-byte secret): the id straight from the bytes, nothing copied
+    local secret_bits
+    pid, secret_bits = unpack(">I4I4", buf, first + 5)
+    id = (pid << 32) | secret_bits
+  else
+    pid, secret = pgproto.backend_key_data(sub(buf, first, last))
+    id = pid and record_id(pid, secret)
+  end
   local addr = server_address(txn)
   if not pid or not addr then
     log(core.Warning, "cancel_key_unrecorded", "reason", secret or "server address unknown")
     return
   end
-  local cancel_key = pgproto.cancel_key(pid, secret)
-  local evicted = tracker:add(cancel_key, core.now().sec, addr)
+  local evicted = tracker:add(id, now_sec, addr)
   if MIRROR_CANCELS then
-    core.set_map(CANCEL_MAP, cancel_key, addr)
+    core.set_map(CANCEL_MAP, cancel_key(pid, secret), addr)
     for i = 1, #evicted do
       core.del_map(CANCEL_MAP, evicted[i])
     end
@@ -330,10 +378,12 @@ local function track(txn)
   local res = txn.res
   local seen, want = 0, 5 -- messages inspected; bytes needed before parsing can go on
   while true do
-    local have = res:input()
-    local buf = res:data(0, have > want and have or want)
-    if not buf or #buf < want then
-      return
+    local buf = res:data() -- everything received; a length below waits for more
+    if buf == nil or #buf < want then
+      buf = res:data(0, want)
+      if not buf or #buf < want then
+        return
+      end
     end
     local pos, n = 1, #buf
     while true do
@@ -341,8 +391,9 @@ local function track(txn)
         want = 5
         break
       end
-      local kind, size = message_header(buf, pos)
-      if not kind or size > MAX_TRACKED_SIZE then
+      local kind, len = unpack("B>I4", buf, pos)
+      local size = 1 + len
+      if len < 4 or size > MAX_TRACKED_SIZE then
         if pos > 1 then res:forward(pos - 1) end
         return
       end
@@ -352,10 +403,22 @@ local function track(txn)
         break
       end
       seen = seen + 1
-      if kind == "K" then -- BackendKeyData
-        record_key(txn, sub(buf, pos, last))
+      if kind == BYTE_R and len == 8 and unpack(">I4", buf, pos + 5) == 0 then
+        -- AuthenticationOk. What follows (ParameterStatus, BackendKeyData, ReadyForQuery,
+        -- Notice/ErrorResponse) is NUL-terminated text in which "K\0\0\0\12" can only be the
+        -- header of a 3.0 BackendKeyData (a name, value or field ends with one NUL, the list
+        -- with a second, then comes a non-zero type byte): jump there instead of walking.
+        local k = find(buf, KEY_DATA_30, last + 1, true)
+        if k and k + 12 <= n then
+          record_key(txn, buf, k, k + 12)
+          res:forward(k + 12)
+          return
+        end
       end
-      if kind == "K" or kind == "E" or kind == "Z" or seen >= MAX_TRACKED_MESSAGES then
+      if kind == BYTE_K then -- BackendKeyData
+        record_key(txn, buf, pos, last)
+      end
+      if kind == BYTE_K or kind == BYTE_E or kind == BYTE_Z or seen >= MAX_TRACKED_MESSAGES then
         res:forward(last) -- key known, error, ReadyForQuery, or enough inspected
         return
       end
@@ -373,7 +436,8 @@ core.register_action("shardgate_track", { "tcp-res" }, track, 0)
 
 core.register_task(function()
   while true do
-    local expired = tracker:sweep(core.now().sec, SWEEP_BATCH)
+    now_sec = core.now().sec
+    local expired = tracker:sweep(now_sec, SWEEP_BATCH)
     if MIRROR_CANCELS then
       for i = 1, #expired do
         core.del_map(CANCEL_MAP, expired[i])

@@ -64,7 +64,7 @@ local NONE = setmetatable({}, { __newindex = function() error("read-only") end }
 -- only read it.
 function Tracker:add(key, now, value)
   local evicted = NONE
-  while self:count() >= self.max do
+  while self.tail - self.head + 1 >= self.max do -- count(), inlined
     if evicted == NONE then
       evicted = {}
     end

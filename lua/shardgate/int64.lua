@@ -44,6 +44,11 @@ function _M.parse(text)
   if #text > _M.MAX_TEXT then
     return nil, "too long"
   end
+  -- Fast path (every routed connection): up to 18 characters of an optional '-' and digits
+  -- always fit, and tonumber reads them as an exact integer without the captures below.
+  if #text <= SAFE_DIGITS and find(text, "^%-?%d+$") then
+    return tonumber(text)
+  end
   local sign, digits = text:match("^([+-]?)(%d+)$")
   if not digits then
     return nil, "not a decimal integer"

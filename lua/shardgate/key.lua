@@ -12,8 +12,10 @@ local int64 = require("shardgate.int64")
 
 local _M = {}
 
-local lower, gsub, sub, find, gmatch = string.lower, string.gsub, string.sub, string.find,
-  string.gmatch
+local lower, upper, gsub, sub, find, gmatch, byte, match = string.lower, string.upper,
+  string.gsub, string.sub, string.find, string.gmatch, string.byte, string.match
+local parse_int = int64.parse
+local tonumber, tostring = tonumber, tostring
 
 _M.DEFAULT_PARAM = "options"
 _M.KEY_SETTING = "shardgate.key"
@@ -95,6 +97,74 @@ function _M.settings(options)
   return result
 end
 
+-- "^<name>=" matching the name case-insensitively at a word's start. The two setting names
+-- contain no '-' or '_', so the long form's '-' -> '_' mapping cannot change a match.
+local function setting_pattern(name)
+  return "^" .. gsub(name, "[%a%p]", function(c)
+    if find(c, "%a") then
+      return "[" .. lower(c) .. upper(c) .. "]"
+    end
+    return "%" .. c
+  end) .. "="
+end
+local KEY_PATTERN = setting_pattern(_M.KEY_SETTING)
+local ROLE_PATTERN = setting_pattern(_M.ROLE_SETTING)
+local KEY_LOWER = _M.KEY_SETTING .. "="
+local MINUS, LETTER_C, LOWER_S, UPPER_S = byte("-"), byte("c"), byte("s"), byte("S")
+
+-- option_values(options) -> key text | nil, role text | nil: what settings() would give for
+-- shardgate.key and shardgate.role (last one wins), read in place: the words are found by
+-- position and only the two values are copied. This runs on every connection; options with
+-- a backslash (escapes, rare) go through settings().
+function _M.option_values(options)
+  if find(options, "\\", 1, true) then
+    local all = _M.settings(options)
+    return all[_M.KEY_SETTING], all[_M.ROLE_SETTING]
+  end
+  local key, role, pos, words, after_c = nil, nil, 1, 0, false
+  while words < _M.MAX_WORDS do
+    local first, last = find(options, "%S+", pos)
+    if not first then
+      break
+    end
+    words = words + 1
+    local at -- where a name=value assignment starts in this word
+    if after_c then
+      at, after_c = first, false
+    elseif byte(options, first) == MINUS then
+      local second = byte(options, first + 1)
+      if second == LETTER_C then
+        if last == first + 1 then
+          after_c = true -- "-c": the next word is the assignment
+        else
+          at = first + 2 -- "-cname=value"
+        end
+      elseif second == MINUS then
+        at = first + 2 -- "--name=value"
+      end
+    end
+    -- Both names start with "shardgate.": other settings are passed over on one byte.
+    local initial = at and at <= last and byte(options, at)
+    if initial == LOWER_S or initial == UPPER_S then
+      if find(options, KEY_LOWER, at, true) == at then -- the usual spelling: a plain find
+        key = sub(options, at + #KEY_LOWER, last)
+      else
+        local _, eq = find(options, KEY_PATTERN, at)
+        if eq then
+          key = sub(options, eq + 1, last)
+        else
+          _, eq = find(options, ROLE_PATTERN, at)
+          if eq then
+            role = sub(options, eq + 1, last)
+          end
+        end
+      end
+    end
+    pos = last + 1
+  end
+  return key, role
+end
+
 -- Counts the captures of a Lua pattern; nil, reason when it is malformed. Lua checks a
 -- pattern only while matching, so a broken one would otherwise fail per connection.
 local function count_captures(pattern)
@@ -151,43 +221,52 @@ function _M.new(config)
   return setmetatable({ param = param, pattern = pattern }, { __index = _M })
 end
 
-local NO_SETTINGS = {}
-
--- options_settings: settings of the `options` parameter, computed once per startup.
-local function key_text(self, params, options_settings)
-  local value = params[self.param]
-  if value == nil then
-    return nil
+-- extractor:extract_values(carrier, options) -> key, key text, role | nil, code, detail, text
+-- carrier: the value of the configured key parameter; options: the value of `options`
+-- (either may be nil). No table: this runs on every connection. The key text is the key's
+-- canonical decimal form (for logs and variables). code is one of the router's error
+-- codes: no_key, bad_key (text: the offending value), bad_role (text: the role given).
+function _M:extract_values(carrier, options)
+  local text, role
+  if options then
+    text, role = _M.option_values(options)
   end
   if self.pattern then
-    return (value:match(self.pattern))
+    text = carrier and match(carrier, self.pattern)
+  elseif self.param ~= _M.DEFAULT_PARAM then
+    text = carrier
   end
-  if self.param == _M.DEFAULT_PARAM then
-    return options_settings[_M.KEY_SETTING]
-  end
-  return value
-end
-
--- extractor:extract(params) -> { key = integer, key_text, role = "rw"|"ro"|nil }
---                             | nil, code, detail, offending text (bad_key, bad_role)
--- code is one of the router's error codes: no_key, bad_key, bad_role.
-function _M:extract(params)
-  local options = params[_M.DEFAULT_PARAM]
-  local options_settings = options and _M.settings(options) or NO_SETTINGS
-  local text = key_text(self, params, options_settings)
   if text == nil or text == "" then
     return nil, "no_key", "no shard key in startup parameter " .. self.param
   end
-  local key, why = int64.parse(text)
-  if not key then
-    return nil, "bad_key", why, text
+  local key
+  if #text <= 18 and find(text, "^%-?[1-9]%d*$") then
+    key = tonumber(text) -- canonical and within int64: the usual case, text kept as is
+  else
+    local why
+    key, why = parse_int(text)
+    if not key then
+      return nil, "bad_key", why, text
+    end
+    text = tostring(key) -- "+5", "007", "-0", 19 digits: the canonical form
   end
-  local role = options_settings[_M.ROLE_SETTING]
   if role ~= nil then
     role = lower(role)
     if role ~= "rw" and role ~= "ro" then
       return nil, "bad_role", "role must be rw or ro", role
     end
+  end
+  return key, text, role
+end
+
+-- extractor:extract(params) -> { key = integer, key_text, role = "rw"|"ro"|nil }
+--                             | nil, code, detail, offending text (bad_key, bad_role)
+-- The same decision as extract_values, from a { name = value } table.
+function _M:extract(params)
+  local key, text, role, offending = self:extract_values(params[self.param],
+    params[_M.DEFAULT_PARAM])
+  if not key then
+    return nil, text, role, offending
   end
   return { key = key, key_text = text, role = role }
 end

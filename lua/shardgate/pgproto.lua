@@ -62,4 +62,15 @@ function _M.cancel_key(pid, secret)
   return pid .. "." .. gsub(secret, ".", hex_byte)
 end
 
+-- cancel_id(pid, secret) -> the key a Lua state's own cancel records use: one integer
+-- (pid in the high 32 bits, secret in the low ones) for the 4-byte secrets of protocol 3.0,
+-- so 100,000 records are not 100,000 strings for the garbage collector to walk; the
+-- cancel_key() text for longer (protocol 3.2) secrets.
+function _M.cancel_id(pid, secret)
+  if #secret == 4 then
+    return (pid << 32) | unpack(">I4", secret)
+  end
+  return _M.cancel_key(pid, secret)
+end
+
 return _M

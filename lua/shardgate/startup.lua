@@ -9,10 +9,13 @@
 --   nil, reason                        malformed; reason is fit for a log line
 -- `len` is the number of bytes the packet occupies at the start of buf; bytes after it
 -- (e.g. a StartupMessage sent in the same segment as an SSLRequest) are left alone.
+--
+-- The router itself uses frame() and scanner(): the same checks and verdicts without a
+-- table or a copy per connection (startup_spec checks that they agree with parse()).
 
 local _M = {}
 
-local unpack, find, sub = string.unpack, string.find, string.sub
+local unpack, find, sub, gsub = string.unpack, string.find, string.sub, string.gsub
 
 _M.MIN_LEN = 8
 _M.MAX_LEN = 10000 -- PostgreSQL's MAX_STARTUP_PACKET_LENGTH
@@ -23,46 +26,124 @@ _M.CANCEL_MIN_LEN = 16 -- length + code + pid + 4-byte secret (protocol 3.0)
 _M.CANCEL_MAX_LEN = 12 + 256 -- protocol 3.2 allows secrets of up to 256 bytes
 _M.MAX_PARAMS = 64
 
-local function negotiation(kind, len)
-  if len ~= 8 then
-    return nil, kind .. " request with length " .. len .. " instead of 8"
+-- frame(buf) -> kind, len | "need", n | nil, reason
+-- The allocation-free core of parse(): what the first packet is and how long, with every
+-- length check, but no table and no substring. kind is "ssl", "gssenc", "cancel" or
+-- "startup"; a startup's parameters are checked by a scanner() or parse().
+function _M.frame(buf)
+  local have = #buf
+  if have < 4 then
+    return "need", _M.MIN_LEN
   end
-  return { kind = kind, len = 8 }
-end
-
-local function cancel(buf, len)
-  if len < _M.CANCEL_MIN_LEN or len > _M.CANCEL_MAX_LEN then
-    return nil, "cancel request with length " .. len .. " outside " .. _M.CANCEL_MIN_LEN .. ".." .. _M.CANCEL_MAX_LEN
+  local len = unpack(">I4", buf)
+  if len < _M.MIN_LEN or len > _M.MAX_LEN then
+    return nil, "packet length " .. len .. " outside " .. _M.MIN_LEN .. ".." .. _M.MAX_LEN
   end
-  local pid = unpack(">I4", buf, 9)
-  return { kind = "cancel", len = len, pid = pid, secret = sub(buf, 13, len) }
+  if have < len then
+    return "need", len
+  end
+  local code = unpack(">I4", buf, 5)
+  if code == _M.SSL_CODE or code == _M.GSSENC_CODE then
+    local kind = code == _M.SSL_CODE and "ssl" or "gssenc"
+    if len ~= 8 then
+      return nil, kind .. " request with length " .. len .. " instead of 8"
+    end
+    return kind, 8
+  elseif code == _M.CANCEL_CODE then
+    if len < _M.CANCEL_MIN_LEN or len > _M.CANCEL_MAX_LEN then
+      return nil, "cancel request with length " .. len .. " outside " .. _M.CANCEL_MIN_LEN ..
+        ".." .. _M.CANCEL_MAX_LEN
+    end
+    return "cancel", len
+  end
+  local major = code >> 16
+  if major ~= 3 then
+    return nil, "unsupported protocol version " .. major .. "." .. (code & 0xffff)
+  end
+  return "startup", len
 end
 
 -- Parameters are NUL-terminated name/value pairs ending with an empty name; the final NUL
 -- must be the packet's last byte.
+-- param_at(buf, len, pos) -> name_end, value_end of the pair starting at pos
+--                          | false at the terminator | nil, reason
+local function param_at(buf, len, pos)
+  local name_end = find(buf, "\0", pos, true)
+  if not name_end or name_end > len then
+    return nil, "startup parameters not terminated"
+  end
+  if name_end == pos then
+    if pos ~= len then
+      return nil, "bytes after the startup parameter terminator"
+    end
+    return false
+  end
+  local value_end = find(buf, "\0", name_end + 1, true)
+  if not value_end or value_end > len then
+    return nil, "startup parameter without a value"
+  end
+  if value_end == len then
+    return nil, "startup parameter list without terminator"
+  end
+  return name_end, value_end
+end
+
+local TOO_MANY = "more than " .. _M.MAX_PARAMS .. " startup parameters"
+
+-- scanner(name_a, name_b?) -> scan(buf, len) -> true, a_first, a_last, b_first, b_last
+--                                             | nil, reason
+-- scan checks a startup packet's parameters like parse() and returns where the values of
+-- the parameters name_a and name_b are (byte positions in buf; nil when absent; for a
+-- repeated name the last one, which PostgreSQL keeps), without building a table or copying
+-- anything: the router's per-connection path. name_b must differ from name_a.
+function _M.scanner(name_a, name_b)
+  local len_a, len_b = #name_a, name_b and #name_b or -1
+  local pattern_a = "^" .. gsub(name_a, "%p", "%%%0") .. "\0"
+  local pattern_b = name_b and ("^" .. gsub(name_b, "%p", "%%%0") .. "\0")
+  return function(buf, len)
+    local pos, count, a1, a2, b1, b2 = 9, 0, nil, nil, nil, nil
+    while true do
+      -- param_at() inlined: this loop runs for every connection
+      local name_end = find(buf, "\0", pos, true)
+      if not name_end or name_end > len or name_end == pos then
+        local done, reason = param_at(buf, len, pos)
+        if done == false then
+          return true, a1, a2, b1, b2
+        end
+        return nil, reason
+      end
+      local value_end = find(buf, "\0", name_end + 1, true)
+      if not value_end or value_end >= len then
+        return nil, select(2, param_at(buf, len, pos))
+      end
+      count = count + 1
+      if count > _M.MAX_PARAMS then
+        return nil, TOO_MANY
+      end
+      local name_len = name_end - pos -- compared first: most names differ in length
+      if name_len == len_a and find(buf, pattern_a, pos) then
+        a1, a2 = name_end + 1, value_end - 1
+      elseif name_len == len_b and find(buf, pattern_b, pos) then
+        b1, b2 = name_end + 1, value_end - 1
+      end
+      pos = value_end + 1
+    end
+  end
+end
+
 local function parameters(buf, len)
   local params, count, pos = {}, 0, 9
   while true do
-    local name_end = find(buf, "\0", pos, true)
-    if not name_end or name_end > len then
-      return nil, "startup parameters not terminated"
-    end
-    if name_end == pos then
-      if pos ~= len then
-        return nil, "bytes after the startup parameter terminator"
+    local name_end, value_end = param_at(buf, len, pos)
+    if not name_end then
+      if name_end == false then
+        return params
       end
-      return params
-    end
-    local value_end = find(buf, "\0", name_end + 1, true)
-    if not value_end or value_end > len then
-      return nil, "startup parameter without a value"
-    end
-    if value_end == len then
-      return nil, "startup parameter list without terminator"
+      return nil, value_end
     end
     count = count + 1
     if count > _M.MAX_PARAMS then
-      return nil, "more than " .. _M.MAX_PARAMS .. " startup parameters"
+      return nil, TOO_MANY
     end
     -- A repeated name keeps the last value, as PostgreSQL does.
     params[sub(buf, pos, name_end - 1)] = sub(buf, name_end + 1, value_end - 1)
@@ -70,39 +151,24 @@ local function parameters(buf, len)
   end
 end
 
-local function startup(buf, len, code)
-  local major, minor = code >> 16, code & 0xffff
-  if major ~= 3 then
-    return nil, "unsupported protocol version " .. major .. "." .. minor
+-- parse(buf) -> result table | nil, reason (see the top of this file)
+function _M.parse(buf)
+  local kind, len = _M.frame(buf)
+  if not kind then
+    return nil, len
+  elseif kind == "need" then
+    return { kind = "need", need = len }
+  elseif kind == "ssl" or kind == "gssenc" then
+    return { kind = kind, len = len }
+  elseif kind == "cancel" then
+    return { kind = "cancel", len = len, pid = unpack(">I4", buf, 9), secret = sub(buf, 13, len) }
   end
   local params, err = parameters(buf, len)
   if not params then
     return nil, err
   end
-  return { kind = "startup", len = len, major = major, minor = minor, params = params }
-end
-
--- parse(buf) -> result table | nil, reason (see the top of this file)
-function _M.parse(buf)
-  if #buf < 4 then
-    return { kind = "need", need = _M.MIN_LEN }
-  end
-  local len = unpack(">I4", buf)
-  if len < _M.MIN_LEN or len > _M.MAX_LEN then
-    return nil, "packet length " .. len .. " outside " .. _M.MIN_LEN .. ".." .. _M.MAX_LEN
-  end
-  if #buf < len then
-    return { kind = "need", need = len }
-  end
   local code = unpack(">I4", buf, 5)
-  if code == _M.SSL_CODE then
-    return negotiation("ssl", len)
-  elseif code == _M.GSSENC_CODE then
-    return negotiation("gssenc", len)
-  elseif code == _M.CANCEL_CODE then
-    return cancel(buf, len)
-  end
-  return startup(buf, len, code)
+  return { kind = "startup", len = len, major = code >> 16, minor = code & 0xffff, params = params }
 end
 
 return _M

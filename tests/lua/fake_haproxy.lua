@@ -66,7 +66,17 @@ function _M.new_txn(core, input, opts)
   local txn = { vars = {}, sent = {}, ended = false, forwarded = {} }
   local function channel(get, set)
     return {
-      data = function(_, off, len) return get():sub(off + 1, off + len) end,
+      -- Without a length, everything received (HAProxy yields while there is nothing;
+      -- here nothing more ever comes: nil once the input is closed, else "").
+      data = function(_, off, len)
+        off = off or 0
+        if len == nil then
+          local rest = get():sub(off + 1)
+          if rest == "" and opts.input_closed then return nil end
+          return rest
+        end
+        return get():sub(off + 1, off + len)
+      end,
       input = function() return #get() end,
       may_recv = function() return not opts.input_closed end,
       remove = function(_, off, len) local b = get() set(b:sub(1, off) .. b:sub(off + len + 1)) end,

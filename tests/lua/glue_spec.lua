@@ -173,6 +173,39 @@ it("records BackendKeyData with the server address, forwarding every message", f
   expect.eq(table.concat(txn.forwarded), packets.backend_message("R", "\0\0\0\0") .. key_data)
 end)
 
+-- ParameterStatus as PostgreSQL 15 sends it, and names/values ending in K next to NULs.
+local function parameter_status(name, value)
+  return packets.backend_message("S", name .. "\0" .. value .. "\0")
+end
+
+it("finds BackendKeyData after AuthenticationOk among many ParameterStatus messages", function()
+  local core = setup(nil, { thread = 0 })
+  local head = packets.backend_message("R", "\0\0\0\0")
+  for _, p in ipairs({ { "application_name", "psql" }, { "K", "" }, { "DateStyle", "K" },
+      { "server_version", "15.14" }, { "TimeZone", "Etc/UTC" } }) do
+    head = head .. parameter_status(p[1], p[2])
+  end
+  local key_data = packets.backend_message("K", string.pack(">I4", 31337) .. "\9\8\7\6")
+  local txn = fake.new_txn(core, "", { response = head .. key_data .. packets.backend_message("Z", "I"),
+    dst = { "10.0.0.7", 5432 } })
+  fake.run(core, "shardgate_track", txn)
+  expect.eq(table.concat(txn.forwarded), head .. key_data)
+  expect.eq(connect(core, packets.cancel(31337, "\9\8\7\6")).vars["txn.shardgate_cancel_addr"], "10.0.0.7")
+end)
+
+it("records the key after a SASL exchange and a protocol 3.2 key with a long secret", function()
+  local core = setup(nil, { thread = 0 })
+  local final = packets.backend_message("R", string.pack(">I4", 12) .. "v=K\0\0\0\12xyz") ..
+    packets.backend_message("R", "\0\0\0\0") .. parameter_status("is_superuser", "on")
+  local long = string.rep("\171", 32)
+  local key_data = packets.backend_message("K", string.pack(">I4", 99) .. long)
+  local txn = fake.new_txn(core, "", { response = final .. key_data .. packets.backend_message("Z", "I"),
+    dst = { "10.0.0.8", 5433 } })
+  fake.run(core, "shardgate_track", txn)
+  expect.eq(table.concat(txn.forwarded), final .. key_data)
+  expect.eq(connect(core, packets.cancel(99, long)).vars["txn.shardgate_cancel_port"], 5433)
+end)
+
 it("stops tracking at an impossible message length without touching the data", function()
   local core, maps = setup()
   local txn = fake.new_txn(core, "", { response = "R\0\0\0\1garbage", dst = { "10.0.0.5", 5432 } })

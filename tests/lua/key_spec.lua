@@ -136,3 +136,33 @@ it("reads the key and the role from one pass over options", function()
   found = assert(custom:extract({ application_name = "t9" }))
   expect.eq({ found.key, found.role }, { 9, nil })
 end)
+
+it("reads options in place exactly as settings() does (randomised words)", function()
+  local words = { "-c", "shardgate.key=1", "-cshardgate.key=2", "--shardgate.key=3", "ShardGate.KEY=4",
+    "shardgate.role=ro", "--SHARDGATE.ROLE=rw", "-cshardgate.role=x", "x=y", "-", "--", "-c", "shardgate.key=",
+    "=5", "-cx", "shardgate.keys=6", "sshardgate.key=7", "--shardgate-key=8", "shardgate.key=9=9",
+    "-c\tshardgate.key=10", "S", "s" }
+  local gaps = { " ", "  ", "\t", "\n " }
+  math.randomseed(7)
+  for _ = 1, 3000 do
+    local parts = {}
+    for i = 1, math.random(0, 7) do
+      parts[#parts + 1] = (i > 1 or math.random(0, 1) == 0) and gaps[math.random(#gaps)] or ""
+      parts[#parts + 1] = words[math.random(#words)]
+    end
+    local options = table.concat(parts)
+    local all = key.settings(options)
+    expect.eq({ key.option_values(options) }, { all[key.KEY_SETTING], all[key.ROLE_SETTING] }, options)
+  end
+  local many = string.rep("w ", 300) .. "-c shardgate.key=1"
+  expect.eq({ key.option_values(many) }, { nil, nil }, "past MAX_WORDS, like split_words")
+end)
+
+it("gives the key text in canonical form for logs and variables", function()
+  local ex = assert(key.new({}))
+  for text, want in pairs({ ["42"] = "42", ["+5"] = "5", ["007"] = "7", ["-0"] = "0", ["0"] = "0",
+      ["-9223372036854775808"] = "-9223372036854775808", ["000000000000000000001"] = "1" }) do
+    local k, canonical = ex:extract_values(nil, "-c shardgate.key=" .. text)
+    expect.eq({ k, canonical }, { math.tointeger(tonumber(want)), want }, text)
+  end
+end)

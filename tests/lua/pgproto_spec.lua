@@ -50,3 +50,10 @@ end)
 it("names a cancel key by pid and lower-case hex secret", function()
   expect.eq(pgproto.cancel_key(4242, "\0\171\16\255"), "4242.00ab10ff")
 end)
+
+it("keeps 3.0 cancel ids as one integer and longer secrets as the map text", function()
+  expect.eq(pgproto.cancel_id(4242, "\0\171\16\255"), (4242 << 32) | 0x00ab10ff)
+  expect.eq(pgproto.cancel_id(4294967295, "\255\255\255\255"), -1) -- all 64 bits set
+  local long = string.rep("\1", 32)
+  expect.eq(pgproto.cancel_id(5, long), pgproto.cancel_key(5, long))
+end)

@@ -150,3 +150,72 @@ it("ignores bytes that follow a complete packet", function()
   local r = startup.parse(p .. "trailing")
   expect.eq(r.len, #p)
 end)
+
+-- frame() + scanner() are the router's allocation-free path; parse() is the reference.
+-- They must agree on every packet: same kind and length, same verdict and reason, and the
+-- scanned value positions must hold the values parse() returns.
+local function agree(buf, names)
+  local parsed, reason = startup.parse(buf)
+  local kind, len = startup.frame(buf)
+  if not parsed then
+    if kind == nil then
+      expect.eq(len, reason, "frame reason")
+      return "refused"
+    end
+    expect.eq(kind, "startup", "only parameters can fail after framing")
+    local ok, why = startup.scanner(names[1], names[2])(buf, len)
+    expect.eq({ ok, why }, { nil, reason }, "scan verdict")
+    return "refused"
+  end
+  expect.eq(kind, parsed.kind)
+  expect.eq(len, parsed.need or parsed.len)
+  if kind ~= "startup" then
+    return kind
+  end
+  local ok, a1, a2, b1, b2 = startup.scanner(names[1], names[2])(buf, len)
+  expect.eq(ok, true)
+  expect.eq(a1 and buf:sub(a1, a2), parsed.params[names[1]], names[1])
+  expect.eq(b1 and buf:sub(b1, b2), parsed.params[names[2]], names[2])
+  return kind
+end
+
+it("frames and scans every packet exactly as parse() does, mutated ones included", function()
+  local names = { "options", "application_name" }
+  local base = {
+    packets.startup(USER),
+    packets.startup({ "user", "u", "options", "-c shardgate.key=1", "options", "-c shardgate.key=2" }),
+    packets.startup({ "application_name", "", "options", "", "x.y", "options" }),
+    packets.startup({}), packets.ssl(), packets.gssenc(), packets.cancel(7, "\1\2\3\4"),
+    packets.startup(USER, 2), packets.startup(USER, 0, 2),
+  }
+  math.randomseed(20261122)
+  local seen, cases = {}, 0
+  for _, packet in ipairs(base) do
+    for cut = 0, #packet do -- every prefix: "need" at each byte boundary
+      seen[agree(packet:sub(1, cut), names)] = true
+      cases = cases + 1
+    end
+    for _ = 1, 300 do -- random byte mutations, truncations and extensions
+      local bytes = { packet:byte(1, -1) }
+      for _ = 1, math.random(1, 3) do
+        bytes[math.random(1, #bytes)] = math.random(0, 3) == 0 and 0 or math.random(0, 255)
+      end
+      local mutated = string.char(table.unpack(bytes))
+      if math.random(0, 4) == 0 then
+        mutated = mutated .. "\0"
+      end
+      seen[agree(mutated, names)] = true
+      cases = cases + 1
+    end
+  end
+  expect.truthy(cases > 3000, "cases")
+  for _, kind in ipairs({ "need", "startup", "refused", "ssl", "gssenc", "cancel" }) do
+    expect.truthy(seen[kind], "covers " .. kind)
+  end
+end)
+
+it("scans parameter names literally and exactly, punctuation included", function()
+  local buf = packets.startup({ "shardgateXkey", "1", "a.b", "2", "a.bc", "3", "options", "4" })
+  local ok, a1, a2, b1, b2 = startup.scanner("a.b", "shardgate.key")(buf, #buf)
+  expect.eq({ ok, buf:sub(a1, a2), b1 }, { true, "2", nil })
+end)
