@@ -67,7 +67,17 @@ LoadResult RunClosedLoop(const LoadSpec& spec) {
     threads.emplace_back([&, t] {
       if (spec.cpu >= 0) (void)PinCurrentThread(spec.cpu);
       size_t next = static_cast<size_t>(t) * 7919;
-      while (SteadyClock::now() < deadline && started.fetch_add(1) < spec.max_connections) {
+      for (;;) {
+        uint64_t index = started.fetch_add(1);
+        if (index >= spec.max_connections) break;
+        if (spec.paced_rate > 0) {
+          auto slot = begin + std::chrono::duration_cast<SteadyClock::duration>(
+                                  std::chrono::duration<double>(static_cast<double>(index) /
+                                                                spec.paced_rate));
+          if (slot >= deadline) break;
+          std::this_thread::sleep_until(slot);
+        }
+        if (SteadyClock::now() >= deadline) break;
         std::string reason;
         if (OneConnection(spec, packets[next++ % packets.size()], &reason)) {
           ok.fetch_add(1, std::memory_order_relaxed);

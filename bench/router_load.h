@@ -22,6 +22,9 @@ struct LoadSpec {
   std::chrono::milliseconds max_duration{3000};
   std::chrono::milliseconds step_timeout{2000};  // per connect/send/read step
   int cpu = -1;  // pin the client threads to this CPU; -1: no pinning
+  // Connections started per second over all threads; 0: each thread starts the next one as
+  // soon as the last one ended. Paced runs compare CPU per connection at an equal load.
+  double paced_rate = 0;
 };
 
 struct LoadResult {
@@ -33,7 +36,8 @@ struct LoadResult {
 };
 
 // Each client thread loops: connect -> StartupMessage with a key -> read until 'Z' ->
-// Terminate -> close, until max_connections were started in total or max_duration passed.
+// Terminate -> close, until max_connections were started in total or max_duration passed
+// (with paced_rate: connection i starts no earlier than i / paced_rate seconds in).
 LoadResult RunClosedLoop(const LoadSpec& spec);
 
 // utime + stime of a process (all its threads) from /proc/<pid>/stat.
