@@ -57,18 +57,12 @@ function Tracker:lookup(key)
   return self.values[key]
 end
 
-local NONE = setmetatable({}, { __newindex = function() error("read-only") end })
-
--- add(key, now, value?) -> keys evicted to stay within max_records (delete them from the
--- map). The returned table is shared and empty when nothing was evicted (the usual case):
--- only read it.
+-- add(key, now, value?) -> the key of the record evicted to stay within max_records (delete
+-- it from the map) | nil. One record in, at most one out: no table per call.
 function Tracker:add(key, now, value)
-  local evicted = NONE
-  while self.tail - self.head + 1 >= self.max do -- count(), inlined
-    if evicted == NONE then
-      evicted = {}
-    end
-    evicted[#evicted + 1] = self:pop()
+  local evicted
+  if self.tail - self.head + 1 >= self.max then -- count(), inlined: runs per connection
+    evicted = self:pop()
   end
   local expiry = now + self.ttl
   local tail = self.tail + 1

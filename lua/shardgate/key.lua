@@ -110,6 +110,8 @@ end
 local KEY_PATTERN = setting_pattern(_M.KEY_SETTING)
 local ROLE_PATTERN = setting_pattern(_M.ROLE_SETTING)
 local KEY_LOWER = _M.KEY_SETTING .. "="
+-- The documented form on its own, PGOPTIONS='-c shardgate.key=<n>': one match call.
+local SOLE_KEY = "^%s*%-c%s*shardgate%.key=(%-?%d+)%s*$"
 local MINUS, LETTER_C, LOWER_S, UPPER_S = byte("-"), byte("c"), byte("s"), byte("S")
 
 -- option_values(options) -> key text | nil, role text | nil: what settings() would give for
@@ -117,6 +119,10 @@ local MINUS, LETTER_C, LOWER_S, UPPER_S = byte("-"), byte("c"), byte("s"), byte(
 -- position and only the two values are copied. This runs on every connection; options with
 -- a backslash (escapes, rare) go through settings().
 function _M.option_values(options)
+  local sole = match(options, SOLE_KEY)
+  if sole then
+    return sole, nil
+  end
   if find(options, "\\", 1, true) then
     local all = _M.settings(options)
     return all[_M.KEY_SETTING], all[_M.ROLE_SETTING]

@@ -15,7 +15,7 @@
 
 local _M = {}
 
-local unpack, find, sub, gsub = string.unpack, string.find, string.sub, string.gsub
+local unpack, find, sub, byte = string.unpack, string.find, string.sub, string.byte
 
 _M.MIN_LEN = 8
 _M.MAX_LEN = 10000 -- PostgreSQL's MAX_STARTUP_PACKET_LENGTH
@@ -88,49 +88,6 @@ local function param_at(buf, len, pos)
   return name_end, value_end
 end
 
-local TOO_MANY = "more than " .. _M.MAX_PARAMS .. " startup parameters"
-
--- scanner(name_a, name_b?) -> scan(buf, len) -> true, a_first, a_last, b_first, b_last
---                                             | nil, reason
--- scan checks a startup packet's parameters like parse() and returns where the values of
--- the parameters name_a and name_b are (byte positions in buf; nil when absent; for a
--- repeated name the last one, which PostgreSQL keeps), without building a table or copying
--- anything: the router's per-connection path. name_b must differ from name_a.
-function _M.scanner(name_a, name_b)
-  local len_a, len_b = #name_a, name_b and #name_b or -1
-  local pattern_a = "^" .. gsub(name_a, "%p", "%%%0") .. "\0"
-  local pattern_b = name_b and ("^" .. gsub(name_b, "%p", "%%%0") .. "\0")
-  return function(buf, len)
-    local pos, count, a1, a2, b1, b2 = 9, 0, nil, nil, nil, nil
-    while true do
-      -- param_at() inlined: this loop runs for every connection
-      local name_end = find(buf, "\0", pos, true)
-      if not name_end or name_end > len or name_end == pos then
-        local done, reason = param_at(buf, len, pos)
-        if done == false then
-          return true, a1, a2, b1, b2
-        end
-        return nil, reason
-      end
-      local value_end = find(buf, "\0", name_end + 1, true)
-      if not value_end or value_end >= len then
-        return nil, select(2, param_at(buf, len, pos))
-      end
-      count = count + 1
-      if count > _M.MAX_PARAMS then
-        return nil, TOO_MANY
-      end
-      local name_len = name_end - pos -- compared first: most names differ in length
-      if name_len == len_a and find(buf, pattern_a, pos) then
-        a1, a2 = name_end + 1, value_end - 1
-      elseif name_len == len_b and find(buf, pattern_b, pos) then
-        b1, b2 = name_end + 1, value_end - 1
-      end
-      pos = value_end + 1
-    end
-  end
-end
-
 local function parameters(buf, len)
   local params, count, pos = {}, 0, 9
   while true do
@@ -143,11 +100,58 @@ local function parameters(buf, len)
     end
     count = count + 1
     if count > _M.MAX_PARAMS then
-      return nil, TOO_MANY
+      return nil, "more than " .. _M.MAX_PARAMS .. " startup parameters"
     end
     -- A repeated name keeps the last value, as PostgreSQL does.
     params[sub(buf, pos, name_end - 1)] = sub(buf, name_end + 1, value_end - 1)
     pos = value_end + 1
+  end
+end
+
+-- Reads every parameter of a startup packet whose last byte is NUL with one unpack("zz")
+-- per pair; returns true, value of name_a, value of name_b, or nil at anything unusual
+-- (the caller then asks parameters() for the exact reason). unpack raises only when a
+-- name's NUL is the packet's last byte and nothing follows: the caller's pcall catches it.
+local function read_values(buf, len, name_a, name_b)
+  local pos, count, value_a, value_b = 9, 0, nil, nil
+  while pos < len do
+    local name, value, next_pos = unpack("zz", buf, pos)
+    if name == "" or next_pos > len then
+      return nil
+    end
+    count = count + 1
+    if name == name_a then -- interned strings: compared by address
+      value_a = value
+    elseif name == name_b then
+      value_b = value
+    end
+    pos = next_pos
+  end
+  if count > _M.MAX_PARAMS then
+    return nil
+  end
+  return true, value_a, value_b
+end
+
+-- scanner(name_a, name_b?) -> scan(buf, len) -> true, value of name_a, value of name_b
+--                                             | nil, reason
+-- scan checks a startup packet's parameters exactly like parse() (same verdicts, same
+-- reasons) and returns only the values of the parameters name_a and name_b (nil when
+-- absent; for a repeated name the last one, which PostgreSQL keeps), without building a
+-- table: the router's per-connection path. Unusual packets take parse()'s own walk.
+function _M.scanner(name_a, name_b)
+  return function(buf, len)
+    if byte(buf, len) == 0 then
+      local ran, ok, value_a, value_b = pcall(read_values, buf, len, name_a, name_b)
+      if ran and ok then
+        return true, value_a, value_b
+      end
+    end
+    local params, reason = parameters(buf, len)
+    if not params then
+      return nil, reason
+    end
+    return true, params[name_a], name_b and params[name_b]
   end
 end
 

@@ -293,3 +293,16 @@ it("routes a CancelRequest recorded by hand in the map under lua-load too", func
   local txn = connect(core, packets.cancel(5, "\10\11\12\13"))
   expect.eq({ txn.vars["txn.shardgate_cancel_addr"], txn.vars["txn.shardgate_cancel_port"] }, { "::1", 5433 })
 end)
+
+it("records IPv6 server addresses in brackets and keeps servers apart", function()
+  local core = setup(nil, { thread = 0 })
+  track_key(core, 1, "\0\0\0\1", { "::1", 5433 })
+  track_key(core, 2, "\0\0\0\2", { "::1", 5434 })
+  track_key(core, 3, "\0\0\0\3", { "10.0.0.9", 5433 })
+  local seen = {}
+  for pid = 1, 3 do
+    local vars = connect(core, packets.cancel(pid, "\0\0\0" .. string.char(pid))).vars
+    seen[pid] = vars["txn.shardgate_cancel_addr"] .. " " .. vars["txn.shardgate_cancel_port"]
+  end
+  expect.eq(seen, { "::1 5433", "::1 5434", "10.0.0.9 5433" })
+end)
