@@ -1,7 +1,8 @@
 // Bench: the router's own cost without PostgreSQL. A minimal responder (FakePgServer) stands
-// behind HAProxy configured as plain TCP and as the router with 10, 10,000 and 100,000 ranges;
-// a closed-loop client measures connections/s and HAProxy CPU per connection. Prints figures
-// and ratios; never fails on timing.
+// behind HAProxy configured as plain TCP, as the router with 10, 10,000 and 100,000 ranges,
+// and as the router's configuration with empty Lua actions (the floor any Lua router pays);
+// a closed-loop client measures connections/s and HAProxy CPU per connection, and a paced
+// client CPU per connection at an equal rate. Prints figures and ratios; never fails on timing.
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
@@ -111,6 +112,7 @@ struct Setup {
   std::unique_ptr<harness::FakePgServer> responder;
   BenchHaproxy plain;
   BenchHaproxy router;
+  BenchHaproxy floor;  // same configuration, Lua actions that do nothing
 };
 
 Status StartAll(Setup& s) {
@@ -127,9 +129,18 @@ Status StartAll(Setup& s) {
                                    EvenSegments(10, kSegmentWidth), milliseconds(5000));
   if (!router.ok()) return router.status();
   s.router = std::move(*router);
-  Status pinned = PinProcess(s.plain.process->pid(), kHaproxyCpu);
-  if (pinned.ok()) pinned = PinProcess(s.router.process->pid(), kHaproxyCpu);
-  return pinned;
+  Status floor_lua = WriteFloorLua(s.dir->path() / "floor_lua");
+  if (!floor_lua.ok()) return floor_lua;
+  auto floor = StartRouterHaproxy(s.dir->path() / "floor", s.responder->port(),
+                                  EvenSegments(10, kSegmentWidth), milliseconds(5000),
+                                  s.dir->path() / "floor_lua");
+  if (!floor.ok()) return floor.status();
+  s.floor = std::move(*floor);
+  for (BenchHaproxy* h : {&s.plain, &s.router, &s.floor}) {
+    Status pinned = PinProcess(h->process->pid(), kHaproxyCpu);
+    if (!pinned.ok()) return pinned;
+  }
+  return Status::Ok();
 }
 
 void PrintSummary(const std::map<std::string, std::vector<Sample>>& samples) {
@@ -151,8 +162,10 @@ void PrintSummary(const std::map<std::string, std::vector<Sample>>& samples) {
                 Fixed(median(name, paced_cpu), 1).c_str());
   }
   double plain_rate = median("plain", rate);
-  std::printf("router_bench: router/plain conn-rate ratio %s (target >= 0.90)\n",
-              Fixed(median("router_10", rate) / plain_rate, 2).c_str());
+  std::printf("router_bench: router/plain conn-rate ratio %s (target >= 0.90); empty Lua "
+              "actions (lua_floor)/plain %s\n",
+              Fixed(median("router_10", rate) / plain_rate, 2).c_str(),
+              Fixed(median("lua_floor", rate) / plain_rate, 2).c_str());
   std::printf("router_bench: 100k/10 ranges conn-rate ratio %s (target >= 0.95)\n",
               Fixed(median("router_100k", rate) / median("router_10", rate), 2).c_str());
   auto added = [&](const std::string& name, auto field) {
@@ -163,6 +176,9 @@ void PrintSummary(const std::map<std::string, std::vector<Sample>>& samples) {
               "10k, %s at 100k, at an equal %s conn/s (target <= 50)\n",
               added("router_10", paced_cpu).c_str(), added("router_10k", paced_cpu).c_str(),
               added("router_100k", paced_cpu).c_str(), Fixed(kPacedRate, 0).c_str());
+  std::printf("router_bench: of which HAProxy's fixed cost of running two Lua actions "
+              "(lua_floor) %s us\n",
+              added("lua_floor", paced_cpu).c_str());
   std::printf("router_bench: at saturation (closed loop) the router adds %s us at 10 ranges, %s "
               "at 10k, %s at 100k\n",
               added("router_10", saturated_cpu).c_str(), added("router_10k", saturated_cpu).c_str(),
@@ -181,8 +197,12 @@ int Run() {
   }
   PrintClientCeiling(setup.responder->port());
   haproxy::RuntimeClient client(setup.router.process->socket());
-  std::vector<Config> configs = {
-      {"plain", 0}, {"router_10", 10}, {"router_10k", 10000}, {"router_100k", 100000}};
+  // lua_floor: ranges -1 marks the floor HAProxy (its map is never used).
+  std::vector<Config> configs = {{"plain", 0},
+                                 {"lua_floor", -1},
+                                 {"router_10", 10},
+                                 {"router_10k", 10000},
+                                 {"router_100k", 100000}};
   // ROUTER_BENCH_CONFIGS=plain,router_10 runs a subset (quicker A/B runs while tuning).
   if (const char* only = std::getenv("ROUTER_BENCH_CONFIGS"); only != nullptr && *only != '\0') {
     std::string list = "," + std::string(only) + ",";
@@ -197,8 +217,8 @@ int Run() {
     // HAProxy over the run (e.g. cancel-key records) then does not favour one configuration.
     for (size_t i = 0; i < configs.size(); ++i) {
       const Config& config = configs[rep % 2 == 1 ? i : configs.size() - 1 - i];
-      int ranges = config.ranges == 0 ? 10 : config.ranges;
-      if (config.ranges != 0 && config.ranges != loaded_ranges) {
+      int ranges = config.ranges <= 0 ? 10 : config.ranges;
+      if (config.ranges > 0 && config.ranges != loaded_ranges) {
         auto pushed = client.PushRangeMap(setup.router.ranges_map_path,
                                           EvenSegments(config.ranges, kSegmentWidth));
         if (!pushed.ok()) {
@@ -208,7 +228,9 @@ int Run() {
         }
         loaded_ranges = config.ranges;
       }
-      BenchHaproxy& target = config.ranges == 0 ? setup.plain : setup.router;
+      BenchHaproxy& target = config.ranges == 0  ? setup.plain
+                             : config.ranges < 0 ? setup.floor
+                                                 : setup.router;
       samples[config.name].push_back(Measure(
           target, SpreadKeys(1024, ranges, kSegmentWidth), config.name + "#" + std::to_string(rep)));
     }

@@ -1,6 +1,7 @@
 // HAProxy set-ups shared by the router benches (see router_setup.h).
 #include "bench/router_setup.h"
 
+#include <fstream>
 #include <random>
 
 #include "tests/harness/ports.h"
@@ -60,7 +61,8 @@ Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int ser
 
 Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
                                         const std::vector<haproxy::Segment>& segments,
-                                        std::chrono::milliseconds inspect_delay) {
+                                        std::chrono::milliseconds inspect_delay,
+                                        std::filesystem::path lua_dir) {
   auto rw = harness::FreePort();
   auto ro = harness::FreePort();
   if (!rw.ok() || !ro.ok()) return Unavailable("no free port for the router frontends");
@@ -69,7 +71,7 @@ Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int se
   spec.rw_port = *rw;
   spec.ro_port = *ro;
   spec.socket_path = (dir / "haproxy.sock").string();
-  spec.lua_dir = (harness::SourceDir() / "lua").string();
+  spec.lua_dir = (lua_dir.empty() ? harness::SourceDir() / "lua" : lua_dir).string();
   spec.ranges_map_path = (dir / "shardgate_ranges.map").string();
   spec.cancel_map_path = (dir / "shardgate_cancel.map").string();
   spec.nbthread = 1;
@@ -89,6 +91,22 @@ Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int se
   auto process = harness::HaproxyProcess::Start(std::move(options));
   if (!process.ok()) return process.status();
   return BenchHaproxy{std::move(*process), spec.rw_port, spec.ro_port, spec.ranges_map_path};
+}
+
+Status WriteFloorLua(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return Unavailable("cannot create " + dir.string() + ": " + error.message());
+  std::ofstream out(dir / "shardgate_haproxy.lua");
+  out << "-- Bench floor: the router's two actions with (almost) nothing in them.\n"
+         "core.register_action(\"shardgate_route\", { \"tcp-req\" }, function(txn, role)\n"
+         "  txn:set_var(\"txn.shardgate_backend\", role == \"ro\" and \"shard_1_ro\" or "
+         "\"shard_1_rw\")\n"
+         "end, 1)\n"
+         "core.register_action(\"shardgate_track\", { \"tcp-res\" }, function(txn) end, 0)\n";
+  out.close();
+  if (!out) return Unavailable("cannot write " + (dir / "shardgate_haproxy.lua").string());
+  return Status::Ok();
 }
 
 std::vector<haproxy::Segment> EvenSegments(int count, int64_t width) {

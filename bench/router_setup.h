@@ -29,10 +29,17 @@ Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int ser
 
 // The router (haproxy::RenderConfig) with one thread and shards shard_1 and shard_2, each with
 // one server at `server_port` (so every routed key reaches the same responder), the given map
-// as version 1, and the given inspect-delay.
+// as version 1, and the given inspect-delay. lua_dir: the router's Lua (default: lua/ of the
+// source tree).
 Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
                                         const std::vector<haproxy::Segment>& segments,
-                                        std::chrono::milliseconds inspect_delay);
+                                        std::chrono::milliseconds inspect_delay,
+                                        std::filesystem::path lua_dir = {});
+
+// Writes into `dir` a shardgate_haproxy.lua whose shardgate_route only sends every startup
+// to shard_1_<role> and whose shardgate_track does nothing: the same configuration with the
+// least Lua possible, i.e. the floor HAProxy's per-action cost sets for any Lua router.
+Status WriteFloorLua(const std::filesystem::path& dir);
 
 // `count` adjacent segments of `width` keys from 0, alternating shard_1 / shard_2.
 std::vector<haproxy::Segment> EvenSegments(int count, int64_t width);
