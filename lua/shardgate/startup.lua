@@ -120,15 +120,15 @@ local function read_values(buf, len, name_a, name_b)
       return nil
     end
     count = count + 1
+    if count > _M.MAX_PARAMS then
+      return nil
+    end
     if name == name_a then -- interned strings: compared by address
       value_a = value
     elseif name == name_b then
       value_b = value
     end
     pos = next_pos
-  end
-  if count > _M.MAX_PARAMS then
-    return nil
   end
   return true, value_a, value_b
 end
@@ -141,7 +141,7 @@ end
 -- table: the router's per-connection path. Unusual packets take parse()'s own walk.
 function _M.scanner(name_a, name_b)
   return function(buf, len)
-    if byte(buf, len) == 0 then
+    if len > 8 and byte(buf, len) == 0 then -- (an 8-byte packet's last byte is its code's)
       local ran, ok, value_a, value_b = pcall(read_values, buf, len, name_a, name_b)
       if ran and ok then
         return true, value_a, value_b

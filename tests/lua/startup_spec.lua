@@ -184,6 +184,7 @@ it("frames and scans every packet exactly as parse() does, mutated ones included
     packets.startup({ "user", "u", "options", "-c shardgate.key=1", "options", "-c shardgate.key=2" }),
     packets.startup({ "application_name", "", "options", "", "x.y", "options" }),
     packets.startup({}), packets.ssl(), packets.gssenc(), packets.cancel(7, "\1\2\3\4"),
+    packets.raw(196608, ""), packets.raw(196608, "\0\0"), packets.raw(196608, "a\0b\0"),
     packets.startup(USER, 2), packets.startup(USER, 0, 2),
   }
   math.randomseed(20261122)
