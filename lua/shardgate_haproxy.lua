@@ -331,10 +331,10 @@ core.register_action("shardgate_route", { "tcp-req" }, route, 1)
 
 -- Cancel-key tracking -------------------------------------------------------------------
 
--- The address the stream is connected to, as "ip:port".
--- "ip:port" strings already built, by ip then port: the servers are few, so each connection
+-- server_address(txn): the address the stream is connected to, as "ip:port" ("[ip]:port"
+-- for IPv6). The strings are kept by ip then port: servers are few, so each connection
 -- finds its server's string with two lookups instead of building it (a formatted number,
--- a search, a concatenation). Reset if it ever grows past ADDRESS_CACHE_MAX entries.
+-- a search, a concatenation). The cache starts over past ADDRESS_CACHE_MAX entries.
 local ADDRESS_CACHE_MAX = 10000
 local addresses, address_count = {}, 0
 

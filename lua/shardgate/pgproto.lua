@@ -1,5 +1,5 @@
--- PostgreSQL wire-protocol pieces the router needs: ErrorResponse bytes, backend message
--- framing, BackendKeyData decoding.
+-- PostgreSQL wire-protocol pieces the router needs: ErrorResponse bytes, BackendKeyData
+-- decoding, cancel keys. (Server message framing is read inline by the tracker.)
 
 local _M = {}
 
@@ -22,20 +22,6 @@ function _M.error_response(severity, sqlstate, message)
   local body = field("S", severity) .. field("V", severity) .. field("C", sqlstate) ..
     field("M", message) .. "\0"
   return "E" .. pack(">I4", 4 + #body) .. body
-end
-
--- message_header(buf, pos?) -> type char, total size (type byte + length) | nil when fewer
--- than 5 bytes | false, reason when the length field is impossible (< 4).
-function _M.message_header(buf, pos)
-  pos = pos or 1
-  if #buf - pos + 1 < 5 then
-    return nil
-  end
-  local len = unpack(">I4", buf, pos + 1)
-  if len < 4 then
-    return false, "message length " .. len .. " below 4"
-  end
-  return sub(buf, pos, pos), 1 + len
 end
 
 -- backend_key_data(msg) -> pid, secret bytes | nil, reason. msg is one whole 'K' message.
