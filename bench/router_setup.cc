@@ -98,12 +98,12 @@ Status WriteFloorLua(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir, error);
   if (error) return Unavailable("cannot create " + dir.string() + ": " + error.message());
   std::ofstream out(dir / "shardgate_haproxy.lua");
-  out << "-- Bench floor: the router's two actions with (almost) nothing in them.\n"
-         "core.register_action(\"shardgate_route\", { \"tcp-req\" }, function(txn, role)\n"
-         "  txn:set_var(\"txn.shardgate_backend\", role == \"ro\" and \"shard_1_ro\" or "
-         "\"shard_1_rw\")\n"
-         "end, 1)\n"
-         "core.register_action(\"shardgate_track\", { \"tcp-res\" }, function(txn) end, 0)\n";
+  out << R"lua(-- Bench floor: the router's two actions with (almost) nothing in them.
+core.register_action("shardgate_route", { "tcp-req" }, function(txn, role)
+  txn:set_var("txn.shardgate_backend", role == "ro" and "shard_1_ro" or "shard_1_rw")
+end, 1)
+core.register_action("shardgate_track", { "tcp-res" }, function(txn) end, 0)
+)lua";
   out.close();
   if (!out) return Unavailable("cannot write " + (dir / "shardgate_haproxy.lua").string());
   return Status::Ok();
