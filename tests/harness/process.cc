@@ -62,7 +62,14 @@ Result<ExecPlan> MakePlan(const std::vector<std::string>& argv, const EnvVars& e
     for (const auto& [k, v] : overrides) overridden = overridden || k == key;
     if (!overridden) plan.env.emplace_back(entry);
   }
-  for (const auto& [k, v] : overrides) plan.env.push_back(k + "=" + v);
+  // A name given twice takes its last value (a caller's variable over a helper's default):
+  // the C library's getenv would otherwise return the first.
+  for (size_t i = 0; i < overrides.size(); ++i) {
+    const std::string& key = overrides[i].first;
+    bool later = false;
+    for (size_t j = i + 1; j < overrides.size(); ++j) later = later || overrides[j].first == key;
+    if (!later) plan.env.push_back(key + "=" + overrides[i].second);
+  }
   return plan;
 }
 

@@ -34,6 +34,12 @@ std::vector<pid_t> LivePids(const std::vector<pid_t>& pids) {
   return alive;
 }
 
+TEST_CASE("a variable given twice to a child takes its last value") {
+  auto run = RunCommand({"sh", "-c", "printf %s \"$SG_TWICE\""}, {{"SG_TWICE", ""}, {"SG_TWICE", "b"}});
+  REQUIRE(run.ok());
+  CHECK(run->out == "b");
+}
+
 TEST_CASE("a replica streams what the primary writes and both report their cluster_name") {
   auto dir = TempDir::Create("shardgate-smoke");
   REQUIRE(dir.ok());

@@ -8,5 +8,6 @@ shardgate_add_unit_tests(pgwire_unit_tests
 
 shardgate_add_integration_test(router_integration_tests
   SOURCES router_fixture.cc router_routing_test.cc router_malformed_test.cc router_runtime_test.cc
+          router_auth_test.cc
   LIBS shardgate_haproxy
   TIMEOUT 300)

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <csignal>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -20,6 +22,13 @@ std::vector<std::string> SplitCsv(const std::string& line) {
   std::string field;
   while (std::getline(in, field, ',')) fields.push_back(field);
   return fields;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 bool EndsWith(const std::string& text, std::string_view suffix) {
@@ -79,6 +88,47 @@ Result<harness::CommandResult> PsqlVia(int port, const std::string& options,
   args.sql = sql;
   args.sslmode = sslmode;
   return harness::Psql(args);
+}
+
+Result<CancelOutcome> CancelSleepVia(harness::Stack& stack, int port, int64_t key,
+                                     const std::string& shard, const std::string& user,
+                                     const harness::EnvVars& env) {
+  constexpr const char* kSleep = "select pg_sleep(30)";
+  harness::ProcessOptions options;
+  options.argv = {"psql", "-X", "-h", "127.0.0.1", "-p", std::to_string(port),
+                  "-U", user, "-d", "postgres", "-c", kSleep};
+  options.env = {{"PGOPTIONS", KeyOption(key)}, {"PGCONNECT_TIMEOUT", "5"}};
+  options.env.insert(options.env.end(), env.begin(), env.end());
+  options.log_path = stack.dir() / ("psql-cancel-" + user + ".log");
+  auto psql = harness::Process::Spawn(options);
+  if (!psql.ok()) return psql.status();
+  Status sleeping = stack.Primary(shard).WaitForValue(
+      "select count(*) from pg_stat_activity where state = 'active' and query = '" +
+          std::string(kSleep) + "'",
+      "1", std::chrono::seconds(10));
+  if (!sleeping.ok()) {
+    return Unavailable("the sleep never ran on " + shard + ": " + ReadFile(options.log_path));
+  }
+  auto signalled = std::chrono::steady_clock::now();
+  Status sent = (*psql)->Signal(SIGINT);
+  if (!sent.ok()) return sent;
+  auto exit_code = (*psql)->Wait(std::chrono::seconds(5));
+  if (!exit_code.ok()) return exit_code.status();
+  CancelOutcome outcome;
+  outcome.exit_code = *exit_code;
+  outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - signalled);
+  outcome.output = ReadFile(options.log_path);
+  return outcome;
+}
+
+void CheckCancelledQuickly(const Result<CancelOutcome>& cancelled) {
+  REQUIRE_MESSAGE(cancelled.ok(), cancelled.status().ToString());
+  CHECK(cancelled->exit_code != 0);
+  CHECK(cancelled->elapsed < std::chrono::milliseconds(1500));
+  CHECK_MESSAGE(cancelled->output.find("canceling statement due to user request") !=
+                    std::string::npos,
+                cancelled->output);
 }
 
 std::string ClusterNameVia(int port, int64_t key, const std::string& sslmode) {

@@ -43,6 +43,24 @@ harness::ErrorFields StartupErrorVia(int port, const harness::StartupParams& par
 // `show stat`: what actually reached a PostgreSQL backend through HAProxy.
 Result<uint64_t> ShardBackendSessions(harness::HaproxyProcess& haproxy);
 
+// What psql did when Ctrl-C (SIGINT) reached it during `select pg_sleep(30)` through the router.
+struct CancelOutcome {
+  int exit_code = 0;
+  std::chrono::milliseconds elapsed{0};  // from the signal to psql's exit
+  std::string output;                    // psql's stdout + stderr
+};
+
+// Runs psql as `user` through `port` with PGOPTIONS = KeyOption(key) plus `env` (e.g.
+// PGPASSWORD), waits until `shard`'s primary runs the sleep, sends SIGINT as Ctrl-C does and
+// waits for psql to exit.
+Result<CancelOutcome> CancelSleepVia(harness::Stack& stack, int port, int64_t key,
+                                     const std::string& shard, const std::string& user,
+                                     const harness::EnvVars& env = {});
+
+// Checks (doctest) that psql was cancelled within 1.5 s of the signal with PostgreSQL's
+// "canceling statement due to user request".
+void CheckCancelledQuickly(const Result<CancelOutcome>& cancelled);
+
 // Polls HAProxy's captured log until a line contains every needle, or `timeout` passes; returns
 // the line or an empty string.
 std::string WaitForLogLine(harness::HaproxyProcess& haproxy, const std::vector<std::string>& needles,

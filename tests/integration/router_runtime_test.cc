@@ -2,8 +2,6 @@
 // without servers, and query cancellation routed through the router.
 #include <doctest/doctest.h>
 
-#include <csignal>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -14,27 +12,9 @@
 namespace shardgate::integration {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
-using SteadyClock = std::chrono::steady_clock;
 
 constexpr const char* kClusterNameSql = "select current_setting('cluster_name')";
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Polls the shard's primary until a backend runs `select pg_sleep(30)`.
-bool WaitForSleepingQuery(harness::PgNode& node, milliseconds timeout) {
-  return node
-      .WaitForValue("select count(*) from pg_stat_activity where state = 'active' and "
-                    "query = 'select pg_sleep(30)'",
-                    "1", timeout)
-      .ok();
-}
 
 TEST_CASE("a map pushed through the runtime socket reroutes new connections only, without a reload") {
   harness::Stack* stack = RouterStack();
@@ -79,24 +59,8 @@ TEST_CASE("a backend with no usable server answers 57P03") {
 TEST_CASE("psql's Ctrl-C cancels pg_sleep(30) through the router within a second") {
   harness::Stack* stack = RouterStack();
   if (stack == nullptr) return;
-  harness::ProcessOptions options;
-  options.argv = {"psql", "-X", "-h", "127.0.0.1", "-p", std::to_string(stack->rw_port()),
-                  "-U", "postgres", "-d", "postgres", "-c", "select pg_sleep(30)"};
-  options.env = {{"PGOPTIONS", KeyOption(42)}, {"PGCONNECT_TIMEOUT", "5"}};
-  options.log_path = stack->dir() / "psql-cancel.log";
-  auto psql = harness::Process::Spawn(options);
-  REQUIRE(psql.ok());
-  REQUIRE(WaitForSleepingQuery(stack->Primary("shard_1"), seconds(10)));
-
-  auto signalled = SteadyClock::now();
-  REQUIRE((*psql)->Signal(SIGINT).ok());
-  auto exit_code = (*psql)->Wait(seconds(5));
-  auto elapsed = SteadyClock::now() - signalled;
-  REQUIRE(exit_code.ok());
-  CHECK(*exit_code != 0);
-  CHECK(elapsed < milliseconds(1500));
-  std::string output = ReadFile(options.log_path);
-  CHECK_MESSAGE(output.find("canceling statement due to user request") != std::string::npos, output);
+  auto cancelled = CancelSleepVia(*stack, stack->rw_port(), 42, "shard_1", "postgres");
+  CheckCancelledQuickly(cancelled);
 }
 
 TEST_CASE("a CancelRequest with an unknown key is closed without effect") {
