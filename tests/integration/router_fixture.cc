@@ -125,7 +125,7 @@ Result<CancelOutcome> CancelSleepVia(harness::Stack& stack, int port, int64_t ke
 void CheckCancelledQuickly(const Result<CancelOutcome>& cancelled) {
   REQUIRE_MESSAGE(cancelled.ok(), cancelled.status().ToString());
   CHECK(cancelled->exit_code != 0);
-  CHECK(cancelled->elapsed < std::chrono::milliseconds(1500));
+  CHECK(cancelled->elapsed < std::chrono::milliseconds(1000));  // the issue: "within a second"
   CHECK_MESSAGE(cancelled->output.find("canceling statement due to user request") !=
                     std::string::npos,
                 cancelled->output);

@@ -57,7 +57,7 @@ Result<CancelOutcome> CancelSleepVia(harness::Stack& stack, int port, int64_t ke
                                      const std::string& shard, const std::string& user,
                                      const harness::EnvVars& env = {});
 
-// Checks (doctest) that psql was cancelled within 1.5 s of the signal with PostgreSQL's
+// Checks (doctest) that psql was cancelled within a second of the signal with PostgreSQL's
 // "canceling statement due to user request".
 void CheckCancelledQuickly(const Result<CancelOutcome>& cancelled);
 
