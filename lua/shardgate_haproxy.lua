@@ -225,12 +225,9 @@ end
 -- cannot add backends at run time, so a name found once stays valid until a reload (a new
 -- Lua state). Unknown names are not cached (the map may name anything). Saves a string
 -- concatenation and a core.backends lookup per connection; nbsrv stays per connection.
+-- The route reads BACKENDS[role][shard] itself; this is the miss path.
 local BACKENDS = { rw = {}, ro = {} }
-local function backend_name(shard, role)
-  local known = BACKENDS[role][shard]
-  if known then
-    return known
-  end
+local function find_backend(shard, role)
   local name = shard .. "_" .. role
   if core.backends[name] then
     BACKENDS[role][shard] = name
@@ -266,7 +263,7 @@ local function route_startup(txn, frontend_role, buf, len)
       " (range map version " .. map.version .. ")")
   end
   txn:set_var("txn.shardgate_shard", shard)
-  local backend = BACKENDS[role][shard] or backend_name(shard, role)
+  local backend = BACKENDS[role][shard] or find_backend(shard, role)
   if not backend then
     backend = shard .. "_" .. role
     return refuse(txn, "no_backend", "shardgate: shard " .. shard .. " of shard key " .. key_text ..
@@ -365,7 +362,7 @@ local function record_key(txn, buf, first, last)
     -- protocol 3.0 (4-byte secret): the id straight from the bytes, nothing copied
     local secret_bits
     pid, secret_bits = unpack(">I4I4", buf, first + 5)
-    id = (pid << 32) | secret_bits
+    id = pgproto.cancel_id_bits(pid, secret_bits)
   else
     pid, secret = pgproto.backend_key_data(sub(buf, first, last))
     id = pid and record_id(pid, secret)

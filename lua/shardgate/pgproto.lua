@@ -48,13 +48,18 @@ function _M.cancel_key(pid, secret)
   return pid .. "." .. gsub(secret, ".", hex_byte)
 end
 
+-- cancel_id_bits(pid, secret as a 32-bit integer) -> the integer cancel_id() gives for it.
+function _M.cancel_id_bits(pid, secret_bits)
+  return (pid << 32) | secret_bits
+end
+
 -- cancel_id(pid, secret) -> the key a Lua state's own cancel records use: one integer
 -- (pid in the high 32 bits, secret in the low ones) for the 4-byte secrets of protocol 3.0,
 -- so 100,000 records are not 100,000 strings for the garbage collector to walk; the
 -- cancel_key() text for longer (protocol 3.2) secrets.
 function _M.cancel_id(pid, secret)
   if #secret == 4 then
-    return (pid << 32) | unpack(">I4", secret)
+    return _M.cancel_id_bits(pid, unpack(">I4", secret))
   end
   return _M.cancel_key(pid, secret)
 end
