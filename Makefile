@@ -45,14 +45,14 @@ test-asan: deps
 	./tools/run-tests.sh $(BUILD_ASAN) -L 'unit|lua'
 
 run: build
-	$(BUILD)/tests/harness/shardgate-devstack run
+	$(BUILD)/dev/stack/shardgate-devstack run
 
 start: build
-	$(BUILD)/tests/harness/shardgate-devstack start
+	$(BUILD)/dev/stack/shardgate-devstack start
 
 stop:
-	@if [ -x $(BUILD)/tests/harness/shardgate-devstack ]; then \
-	  $(BUILD)/tests/harness/shardgate-devstack stop; else echo "nothing built, nothing running"; fi
+	@if [ -x $(BUILD)/dev/stack/shardgate-devstack ]; then \
+	  $(BUILD)/dev/stack/shardgate-devstack stop; else echo "nothing built, nothing running"; fi
 
 bench: build
 	./bench/run.sh $(BUILD)

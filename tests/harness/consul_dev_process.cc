@@ -59,7 +59,7 @@ bool Answers(int port, bool tls) {
 Result<std::filesystem::path> ConsulDevBinary() {
   const char* dir = std::getenv("SHARDGATE_BINARY_DIR");
   if (dir == nullptr || *dir == '\0') return InvalidArgument("SHARDGATE_BINARY_DIR is not set");
-  std::filesystem::path bin = std::filesystem::path(dir) / "consul" / "shardgate-consul-dev";
+  std::filesystem::path bin = std::filesystem::path(dir) / "dev" / "consul" / "shardgate-consul-dev";
   if (!std::filesystem::exists(bin)) return NotFound(bin.string() + " does not exist (build it first)");
   return bin;
 }
