@@ -1,4 +1,4 @@
-// Status and Result<T>: expected failures as values (STYLE.md "Errors"), never exceptions.
+// Status and Result<T>: expected failures as values, never exceptions.
 #pragma once
 
 #include <optional>

@@ -12,7 +12,7 @@
 namespace shardgate::consul {
 namespace {
 
-// Consul clamps wait to 10 min (reference §1.1); the timeout must cover what the server holds.
+// Consul clamps wait to 10 min; the timeout must cover what the server holds.
 constexpr std::chrono::milliseconds kMaxWait = std::chrono::minutes(10);
 
 std::string AppendParam(std::string path, std::string_view name, std::string_view value) {

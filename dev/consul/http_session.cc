@@ -1,4 +1,4 @@
-// /v1/session/* handlers (reference §4).
+// /v1/session/* handlers.
 #include "dev/consul/http_decode.h"
 #include "dev/consul/http_encode.h"
 #include "dev/consul/http_handlers.h"

@@ -1,4 +1,4 @@
-// State: sessions: create/renew/destroy, TTL expiry and invalidation (reference §4).
+// State: sessions: create/renew/destroy, TTL expiry and invalidation.
 #include <algorithm>
 
 #include "dev/consul/duration.h"
