@@ -130,8 +130,9 @@ const Status& StatusOf(const Result<T>& result) {
 // from the enclosing function, otherwise moves the value into lhs, which is a declaration
 // (`auto x`, `const Foo& f`) or an existing variable. It expands to several statements, so it
 // cannot be the unbraced body of an if or a loop. A lhs with a comma needs a type alias.
-#define ASSIGN_OR_RETURN(lhs, ...) \
-  SHARDGATE_ASSIGN_OR_RETURN_IMPL(SHARDGATE_CONCAT(shardgate_result_, __COUNTER__), lhs, __VA_ARGS__)
+#define ASSIGN_OR_RETURN(lhs, ...)                                                \
+  SHARDGATE_ASSIGN_OR_RETURN_IMPL(SHARDGATE_CONCAT(shardgate_result_, __COUNTER__), lhs, \
+                                  __VA_ARGS__)
 
 #define SHARDGATE_ASSIGN_OR_RETURN_IMPL(result, lhs, ...) \
   auto result = (__VA_ARGS__);                            \

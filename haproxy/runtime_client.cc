@@ -210,7 +210,8 @@ Result<uint64_t> RuntimeClient::PushRangeMap(std::string_view map_path,
     // Free the abandoned version now rather than at the next commit; failure to do so is
     // harmless (a later commit purges it), so its result is not reported over the real error.
     (void)Run("clear map " + at);
-    return Annotate(s, "map version " + std::to_string(version) + " not pushed, live map unchanged");
+    return Annotate(s,
+                    "map version " + std::to_string(version) + " not pushed, live map unchanged");
   }
   return version;
 }
