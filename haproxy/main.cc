@@ -17,6 +17,7 @@
 #include "haproxy/range_map.h"
 #include "haproxy/runtime_client.h"
 #include "haproxy/runtime_socket.h"
+#include "model/range.h"
 
 namespace shardgate::haproxy {
 namespace {
@@ -112,10 +113,10 @@ std::unique_ptr<RuntimeSocket> MakeSocket(const std::string& where) {
   return std::make_unique<TcpRuntimeSocket>(where.substr(0, colon), port, kSocketTimeout);
 }
 
-Result<std::vector<Segment>> ReadRanges(const std::string& path) {
+Result<std::vector<model::Segment>> ReadRanges(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  ASSIGN_OR_RETURN(std::vector<Segment> segments, Annotate(ParseRangeText(text), path));
-  RETURN_IF_ERROR(Annotate(ValidateSegments(segments), path));
+  ASSIGN_OR_RETURN(std::vector<model::Segment> segments, Annotate(model::ParseRangeText(text), path));
+  RETURN_IF_ERROR(Annotate(model::ValidateSegments(segments), path));
   return segments;
 }
 
@@ -140,7 +141,7 @@ Status MapFileCommand(const Args& args) {
   RETURN_IF_ERROR(OnlyOptions(args, {"--version"}, 1));
   ASSIGN_OR_RETURN(std::string version_text, Required(args, "--version"));
   ASSIGN_OR_RETURN(uint64_t version, ParseVersion(version_text));
-  ASSIGN_OR_RETURN(std::vector<Segment> segments, ReadRanges(args.positional[0]));
+  ASSIGN_OR_RETURN(std::vector<model::Segment> segments, ReadRanges(args.positional[0]));
   std::cout << RenderMapFile(segments, version);
   return Status::Ok();
 }
@@ -153,7 +154,7 @@ Status PushMapCommand(const Args& args) {
   if (args.options.count("--version")) {
     ASSIGN_OR_RETURN(version, ParseVersion(args.options.at("--version")));
   }
-  ASSIGN_OR_RETURN(std::vector<Segment> segments, ReadRanges(args.positional[0]));
+  ASSIGN_OR_RETURN(std::vector<model::Segment> segments, ReadRanges(args.positional[0]));
   std::unique_ptr<RuntimeSocket> socket = MakeSocket(socket_path);
   RuntimeClient client(*socket);
   ASSIGN_OR_RETURN(uint64_t pushed, client.PushRangeMap(map, segments, version));
@@ -170,7 +171,7 @@ Status ShowMapCommand(const Args& args) {
   ASSIGN_OR_RETURN(DecodedMap decoded, client.ReadRangeMap(map));
   std::cout << "# version " << decoded.version << ", " << decoded.segments.size()
             << " segments\n";
-  for (const Segment& seg : decoded.segments) {
+  for (const model::Segment& seg : decoded.segments) {
     std::cout << seg.lo << " " << seg.hi << " " << seg.shard << "\n";
   }
   return Status::Ok();

@@ -191,10 +191,10 @@ Status RuntimeClient::AddMapEntries(std::string_view map_path, uint64_t generati
 }
 
 Result<uint64_t> RuntimeClient::PushRangeMap(std::string_view map_path,
-                                             const std::vector<Segment>& segments,
+                                             const std::vector<model::Segment>& segments,
                                              uint64_t version) {
   RETURN_IF_ERROR(CheckArg("map path", map_path));
-  RETURN_IF_ERROR(ValidateSegments(segments));
+  RETURN_IF_ERROR(model::ValidateSegments(segments));
   if (version == 0) {
     ASSIGN_OR_RETURN(version, NextMapVersion(map_path));
   }

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "model/node_record.h"
 #include "tests/harness/haproxy_process.h"
 #include "tests/harness/ports.h"
 
@@ -107,8 +108,10 @@ AgentProcess::~AgentProcess() {
 }
 
 std::string AgentProcess::service_id() const {
-  return options_.cluster + "-" + options_.shard + "-" + options_.node;
+  return model::ServiceId(options_.cluster, options_.shard, options_.node);
 }
+
+std::string AgentProcess::check_id() const { return model::CheckId(service_id()); }
 
 Result<std::string> AgentProcess::Metrics() {
   ASSIGN_OR_RETURN(auto reply,
