@@ -2,8 +2,12 @@
 // FakeClock to the end of it, so loops run at full speed while time passes only on paper.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <functional>
 #include <mutex>
+#include <stop_token>
+#include <utility>
 #include <vector>
 
 #include "common/sleeper.h"
