@@ -6,18 +6,20 @@ CMAKE_FLAGS  ?=
 CTEST        := ./tools/run-tests.sh $(BUILD)
 
 .PHONY: all deps configure build test test-unit test-integration test-asan run start stop \
-        bench clean help
+        bench format format-check clean help
 
 all: build
 
 help:
 	@echo "make run               start the local stack in the foreground (Ctrl-C stops it)"
 	@echo "make start | stop      the same stack in the background"
-	@echo "make test              install what is missing, build, run every test"
+	@echo "make test              install what is missing, check formatting, build, run every test"
 	@echo "make test-unit         unit and Lua tests only (seconds)"
 	@echo "make test-integration  integration tests only (real HAProxy/PostgreSQL)"
 	@echo "make test-asan         unit tests under ASan+UBSan"
 	@echo "make bench             benchmarks (print figures and ratios; never fail on timing)"
+	@echo "make format            format every tracked *.cc/*.h with .clang-format"
+	@echo "make format-check      list the *.cc/*.h files that differ from .clang-format"
 
 deps:
 	@./tools/install-deps.sh
@@ -30,7 +32,8 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# The formatting check comes first: it takes seconds, the build and tests take minutes.
+test: format-check build
 	$(CTEST) --timeout 900
 
 test-unit: build
@@ -56,6 +59,12 @@ stop:
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+format: deps
+	./tools/format.sh
+
+format-check: deps
+	@./tools/format.sh --check
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

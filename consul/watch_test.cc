@@ -4,7 +4,12 @@
 #include <doctest/doctest.h>
 
 #include <condition_variable>
+#include <functional>
+#include <future>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_sleeper.h"
@@ -37,6 +42,49 @@ struct ScriptedFetch {
     };
   }
 };
+
+// The Stop test's bound: generous for a loaded machine; Stop() normally returns in microseconds.
+constexpr std::chrono::seconds kStopDeadline(5);
+
+// What the watcher thread touches in the Stop test. On the heap and shared with the thread that
+// calls Stop(), so that a Stop() that hangs fails the test while the stuck threads keep this alive.
+struct BlockedWatch {
+  FakeClock clock;
+  RealSleeper sleeper;
+  std::mutex mu;
+  std::condition_variable_any cv;
+  bool entered = false;
+  std::optional<Watcher<std::string>> watcher;
+
+  // Blocks like a transfer until the query is cancelled through QueryOptions::cancel.
+  Result<Queried<std::string>> Fetch(const QueryOptions& q) {
+    std::unique_lock lock(mu);
+    entered = true;
+    cv.notify_all();
+    std::stop_token cancel = q.cancel;
+    cv.wait(lock, cancel, [] { return false; });
+    return Unavailable("request cancelled");
+  }
+};
+
+// Runs `call` on a thread of its own and waits up to `deadline` for it to return (a wait on a
+// future, not a sleep). On time: joins and returns true. Late: detaches the thread, which keeps
+// `keep_alive` alive, and returns false, so the caller fails instead of hanging with it.
+bool ReturnsWithin(std::chrono::milliseconds deadline, std::shared_ptr<void> keep_alive,
+                   std::function<void()> call) {
+  auto returned = std::make_shared<std::promise<void>>();
+  std::future<void> done = returned->get_future();
+  std::thread thread([keep_alive, returned, call = std::move(call)] {
+    call();
+    returned->set_value();
+  });
+  if (done.wait_for(deadline) != std::future_status::ready) {
+    thread.detach();
+    return false;
+  }
+  thread.join();
+  return true;
+}
 
 }  // namespace
 
@@ -220,28 +268,21 @@ TEST_CASE("a stopped watcher makes no further request") {
 }
 
 TEST_CASE("Stop interrupts a query that is blocked in the transport") {
-  FakeClock clock;
-  RealSleeper sleeper;
-  std::mutex mu;
-  std::condition_variable_any cv;
-  bool entered = false;
-  auto fetch = [&](const QueryOptions& q) -> Result<Queried<std::string>> {
-    std::unique_lock lock(mu);
-    entered = true;
-    cv.notify_all();
-    std::stop_token cancel = q.cancel;
-    cv.wait(lock, cancel, [] { return false; });  // blocks until Stop() cancels
-    return Unavailable("request cancelled");
-  };
-  Watcher<std::string> watcher(clock, sleeper, Options(), fetch, {});
-  watcher.Start();
+  auto blocked = std::make_shared<BlockedWatch>();
+  blocked->watcher.emplace(
+      blocked->clock, blocked->sleeper, Options(),
+      [raw = blocked.get()](const QueryOptions& q) { return raw->Fetch(q); },
+      WatchCallbacks<std::string>{});
+  blocked->watcher->Start();
   {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return entered; });
+    std::unique_lock lock(blocked->mu);
+    REQUIRE_MESSAGE(blocked->cv.wait_for(lock, kStopDeadline, [&] { return blocked->entered; }),
+                    "the watcher did not start its query");
   }
-  watcher.RequestStop();  // returns at once; the in-flight query is cancelled
-  watcher.Stop();         // must return: the test would hang otherwise
-  CHECK(entered);
+  blocked->watcher->RequestStop();  // returns at once; the in-flight query is cancelled
+  const bool stopped = ReturnsWithin(kStopDeadline, blocked,
+                                     [raw = blocked.get()] { raw->watcher->Stop(); });
+  CHECK_MESSAGE(stopped, "Stop() did not return within 5 s: the blocked query was not cancelled");
 }
 
 }  // namespace shardgate::consul

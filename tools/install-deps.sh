@@ -10,6 +10,7 @@ PACKAGES=(
   lua5.3 lua5.4 liblua5.4-dev
   libcurl4-openssl-dev nlohmann-json3-dev doctest-dev libpq-dev libcpp-httplib-dev
   curl openssl procps psmisc iproute2 util-linux
+  clang-format
 )
 
 missing=()

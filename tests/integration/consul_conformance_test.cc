@@ -57,20 +57,24 @@ struct Target {
   std::string host;
   int port = 0;
   std::string token;
-  bool real_consul = false;
   std::unique_ptr<ConsulDev> dev;
 };
+
+// CONSUL_HTTP_ADDR names a real Consul to run against; nullptr runs a shardgate-consul-dev.
+const char* RealConsulAddress() {
+  const char* addr = std::getenv("CONSUL_HTTP_ADDR");
+  return addr != nullptr && *addr != '\0' ? addr : nullptr;
+}
 
 Target& GetTarget() {
   static Target target = [] {
     Target t;
-    if (const char* addr = std::getenv("CONSUL_HTTP_ADDR"); addr && *addr) {
+    if (const char* addr = RealConsulAddress()) {
       std::string a = addr;
       if (a.starts_with("http://")) a = a.substr(7);
       t.host = a.substr(0, a.rfind(':'));
       t.port = std::atoi(a.substr(a.rfind(':') + 1).c_str());
       if (const char* tok = std::getenv("CONSUL_HTTP_TOKEN")) t.token = tok;
-      t.real_consul = true;
       return t;
     }
     Result<std::unique_ptr<ConsulDev>> dev = ConsulDev::Start({});
@@ -82,6 +86,38 @@ Target& GetTarget() {
   }();
   return target;
 }
+
+// Prints each case skipped by its decorator as "SKIPPED: <case>: <why>" (the why is the case's
+// description), so that a skip is seen in the log and not only counted in doctest's summary.
+class SkippedCaseListener : public doctest::IReporter {
+ public:
+  explicit SkippedCaseListener(const doctest::ContextOptions& options) : options_(options) {}
+  void test_case_skipped(const doctest::TestCaseData& tc) override {
+    if (!tc.m_skip || options_.no_skip) return;  // left out by a command-line filter instead
+    *options_.cout << "SKIPPED: " << tc.m_name << ": "
+                   << (tc.m_description != nullptr ? tc.m_description : "no reason given") << "\n";
+  }
+  // The rest of the reporter interface: nothing to report.
+  void report_query(const doctest::QueryData&) override {}
+  void test_run_start() override {}
+  void test_run_end(const doctest::TestRunStats&) override {}
+  void test_case_start(const doctest::TestCaseData&) override {}
+  void test_case_reenter(const doctest::TestCaseData&) override {}
+  void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+  void test_case_exception(const doctest::TestCaseException&) override {}
+  void subcase_start(const doctest::SubcaseSignature&) override {}
+  void subcase_end() override {}
+  void log_assert(const doctest::AssertData&) override {}
+  void log_message(const doctest::MessageData&) override {}
+
+ private:
+  const doctest::ContextOptions& options_;
+};
+REGISTER_LISTENER("skipped_cases", 1, SkippedCaseListener);
+
+// Cases that need a server of their own (a known ACL token, restarts) run only against
+// shardgate-consul-dev: against a real Consul they are skipped, counted and printed.
+doctest::skip DevServerOnly() { return doctest::skip(RealConsulAddress() != nullptr); }
 
 std::string Expand(std::string text, const Ctx& ctx) {
   for (const auto& [k, v] : ctx) {
@@ -610,8 +646,8 @@ TEST_CASE("256 concurrent blocking queries do not starve a normal read, and one 
   CHECK(woken == kWatchers);
 }
 
-TEST_CASE("with ACLs on, requests without a valid token are refused with Consul's 403 texts") {
-  if (GetTarget().real_consul) return;  // needs its own server with a known token
+TEST_CASE("with ACLs on, requests without a valid token are refused with Consul's 403 texts" *
+          DevServerOnly() * doctest::description("needs a server of its own with a known token")) {
   Result<std::unique_ptr<TempDir>> dir = TempDir::Create("consul-acl");
   REQUIRE(dir.ok());
   const auto token_file = (*dir)->path() / "token";
@@ -636,8 +672,8 @@ TEST_CASE("with ACLs on, requests without a valid token are refused with Consul'
   CHECK(Send("127.0.0.1", port, "", "GET", "/v1/health/service/web", "").body == "[]");
 }
 
-TEST_CASE("a restart with a snapshot keeps KV, and an older snapshot makes the index go back") {
-  if (GetTarget().real_consul) return;  // restarts a server of its own
+TEST_CASE("a restart with a snapshot keeps KV, and an older snapshot makes the index go back" *
+          DevServerOnly() * doctest::description("restarts a server of its own")) {
   Result<std::unique_ptr<TempDir>> dir = TempDir::Create("consul-snap");
   REQUIRE(dir.ok());
   ConsulDevOptions options;
