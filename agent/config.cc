@@ -7,6 +7,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/duration.h"
+
 namespace shardgate::agent {
 namespace {
 
@@ -49,12 +51,14 @@ Setter Fraction(double PolicyConfig::*field) {
   };
 }
 
+// Go's duration syntax, as Consul's own settings use it; kept to whole milliseconds.
 Setter Duration(Millis min, std::function<Millis&(AgentConfig&)> field) {
   return [=](const std::string& v, AgentConfig& c) {
-    auto d = ParseDuration(v);
-    if (!d) return Why("must be a duration like 250ms, 10s or 1m");
-    if (*d < min) return Why("must be at least " + std::to_string(min.count()) + "ms");
-    field(c) = *d;
+    Result<std::chrono::nanoseconds> d = ParseGoDuration(v);
+    if (!d.ok()) return Why("must be a duration like 250ms, 10s or 1m");
+    Millis ms = std::chrono::duration_cast<Millis>(*d);
+    if (ms < min) return Why("must be at least " + std::to_string(min.count()) + "ms");
+    field(c) = ms;
     return Status::Ok();
   };
 }
@@ -173,17 +177,6 @@ Status CrossCheck(const RawConfig& raw, AgentConfig& c) {
 }
 
 }  // namespace
-
-std::optional<Millis> ParseDuration(const std::string& text) {
-  int64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || n < 0) return std::nullopt;
-  std::string unit(end, text.data() + text.size());
-  if (unit == "ms") return Millis(n);
-  if (unit == "s") return Millis(n * 1000);
-  if (unit == "m") return Millis(n * 60'000);
-  return std::nullopt;
-}
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& key, const std::string& value) {
   size_t colon = value.rfind(':');

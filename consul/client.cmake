@@ -1,6 +1,5 @@
 # The Consul HTTP client library (libcurl) and its unit tests.
 add_library(shardgate_consul
-  ${CMAKE_CURRENT_SOURCE_DIR}/base64.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/client.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/client_agent.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/codec.cc

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/duration.h"
 #include "common/log.h"
-#include "dev/consul/duration.h"
 #include "dev/consul/http_server.h"
 #include "dev/consul/snapshot.h"
 #include "dev/consul/state.h"
@@ -50,7 +50,7 @@ Status ReadToken(const std::string& path, std::string* token) {
 }
 
 Status ParseDurationFlag(const std::string& name, const std::string& value, Nanos* out) {
-  Result<Nanos> d = ParseGoDuration(value);
+  Result<Nanos> d = shardgate::ParseGoDuration(value);
   if (!d.ok() || *d < Nanos(0)) return shardgate::InvalidArgument(name + ": bad duration " + value);
   *out = *d;
   return Status::Ok();

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "dev/consul/base64.h"
+#include "common/base64.h"
 
 namespace shardgate::consul::dev {
 
