@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "common/duration.h"
+#include "common/numbers.h"
 
 namespace shardgate::agent {
 namespace {
@@ -26,8 +27,7 @@ std::string Trim(const std::string& s) {
 template <typename T>
 Status ParseNumber(const std::string& v, T min, T max, T* out) {
   T n{};
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || end != v.data() + v.size()) return Why("not a number: \"" + v + "\"");
+  if (!ParseInteger(v, &n)) return Why("not a number: \"" + v + "\"");
   if (n < min || n > max) {
     return Why("must be between " + std::to_string(min) + " and " + std::to_string(max));
   }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/numbers.h"
 #include "haproxy/config.h"
 #include "haproxy/config_json.h"
 #include "haproxy/range_map.h"
@@ -94,8 +95,7 @@ Result<std::string> ReadFile(const std::string& path) {
 
 Result<uint64_t> ParseVersion(const std::string& text) {
   uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size() || v == 0) {
+  if (!ParseInteger(text, &v) || v == 0) {
     return InvalidArgument("--version '" + text + "' is not a positive integer");
   }
   return v;

@@ -1,8 +1,9 @@
 // The range map: "lo hi shard" text, validation, and the str-map encoding of docs/interfaces.md §1.
 #include "haproxy/range_map.h"
 
-#include <charconv>
 #include <map>
+
+#include "common/numbers.h"
 
 namespace shardgate::haproxy {
 namespace {
@@ -10,20 +11,6 @@ namespace {
 // Shard names end up in map values and backend names; keep them short enough that one segment
 // always fits in a chunk with plenty of room.
 constexpr size_t kMaxShardNameBytes = 128;
-
-bool ParseInt64(std::string_view text, int64_t* out) {
-  if (text.empty()) return false;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
-  return ec == std::errc() && ptr == end;
-}
-
-bool ParseUint64(std::string_view text, uint64_t* out) {
-  if (text.empty() || text[0] == '+') return false;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
-  return ec == std::errc() && ptr == end;
-}
 
 bool IsShardName(std::string_view name) {
   if (name.empty() || name.size() > kMaxShardNameBytes) return false;
@@ -81,8 +68,8 @@ bool ParseSegmentText(std::string_view text, Segment* out) {
   size_t c2 = text.find(':', c1 + 1);
   if (c2 == std::string_view::npos) return false;
   out->shard = std::string(text.substr(c2 + 1));
-  return ParseInt64(text.substr(0, c1), &out->lo) &&
-         ParseInt64(text.substr(c1 + 1, c2 - c1 - 1), &out->hi) && IsShardName(out->shard);
+  return ParseInteger(text.substr(0, c1), &out->lo) &&
+         ParseInteger(text.substr(c1 + 1, c2 - c1 - 1), &out->hi) && IsShardName(out->shard);
 }
 
 // "<version>|<rest>" -> version and rest.
@@ -90,7 +77,7 @@ bool SplitVersion(std::string_view value, uint64_t* version, std::string_view* r
   size_t bar = value.find('|');
   if (bar == std::string_view::npos) return false;
   *rest = value.substr(bar + 1);
-  return ParseUint64(value.substr(0, bar), version);
+  return ParseInteger(value.substr(0, bar), version);
 }
 
 }  // namespace
@@ -106,10 +93,10 @@ Result<std::vector<Segment>> ParseRangeText(std::string_view text) {
                              " fields");
     }
     Segment seg;
-    if (!ParseInt64(f[0], &seg.lo)) {
+    if (!ParseInteger(f[0], &seg.lo)) {
       return InvalidArgument(where + "lo '" + std::string(f[0]) + "' is not a signed 64-bit integer");
     }
-    if (!ParseInt64(f[1], &seg.hi)) {
+    if (!ParseInteger(f[1], &seg.hi)) {
       return InvalidArgument(where + "hi '" + std::string(f[1]) + "' is not a signed 64-bit integer");
     }
     seg.shard = std::string(f[2]);
@@ -199,8 +186,8 @@ Result<Meta> ParseMeta(std::string_view value) {
   size_t bar = 0;
   bool ok = SplitVersion(value, &m.version, &rest) && m.version > 0 &&
             (bar = rest.find('|')) != std::string_view::npos &&
-            ParseUint64(rest.substr(0, bar), &m.nchunks) &&
-            ParseUint64(rest.substr(bar + 1), &m.nsegments);
+            ParseInteger(rest.substr(0, bar), &m.nchunks) &&
+            ParseInteger(rest.substr(bar + 1), &m.nsegments);
   if (!ok) {
     return ProtocolError("meta '" + std::string(value) +
                          "' is not '<version>|<nchunks>|<nsegments>'");
@@ -243,7 +230,7 @@ Result<DecodedMap> DecodeMapEntries(
     uint64_t index = 0;
     if (key == kMetaKey) {
       meta_value = &value;
-    } else if (key.size() > 1 && key[0] == 'c' && ParseUint64(key.substr(1), &index)) {
+    } else if (key.size() > 1 && key[0] == 'c' && ParseInteger(key.substr(1), &index)) {
       if (!chunks.emplace(index, &value).second) return ProtocolError("duplicate entry " + key);
     } else {
       return ProtocolError("unexpected entry '" + key + "' in a range map");

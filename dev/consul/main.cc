@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/log.h"
+#include "common/numbers.h"
 #include "dev/consul/http_server.h"
 #include "dev/consul/snapshot.h"
 #include "dev/consul/state.h"
@@ -57,13 +58,12 @@ Status ParseDurationFlag(const std::string& name, const std::string& value, Nano
 }
 
 Status ParseIntFlag(const std::string& name, const std::string& value, int min, int max, int* out) {
-  char* end = nullptr;
-  long v = std::strtol(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || v < min || v > max) {
+  int v = 0;
+  if (!shardgate::ParseInteger(value, &v) || v < min || v > max) {
     return shardgate::InvalidArgument(name + ": expected an integer in [" + std::to_string(min) +
                                       ", " + std::to_string(max) + "], got " + value);
   }
-  *out = static_cast<int>(v);
+  *out = v;
   return Status::Ok();
 }
 
