@@ -3,9 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "agent/agent_check_server.h"
@@ -13,6 +11,7 @@
 #include "agent/metrics_server.h"
 #include "agent/pg_probe.h"
 #include "agent/runner.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "consul/config.h"
 #include "consul/curl_transport.h"
@@ -24,14 +23,6 @@ using namespace shardgate::agent;
 
 constexpr int kExitConfig = 2;
 constexpr int kExitRuntime = 1;
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFound("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int ConfigError(const std::string& message) {
   std::fprintf(stderr, "invalid config: %s\n", message.c_str());
@@ -88,7 +79,7 @@ int main(int argc, char** argv) {
                           const char* v = std::getenv(n.c_str());
                           return v ? std::optional<std::string>(v) : std::nullopt;
                         },
-                        ReadFile};
+                        [](const std::string& path) { return ReadFile(path); }};
   auto cfg = LoadConfig(sources);
   if (!cfg.ok()) return ConfigError(cfg.status().message());
   auto ccfg = ConsulConfig(*cfg);

@@ -8,11 +8,11 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "common/file.h"
 #include "tests/harness/pgwire_client.h"
 
 namespace shardgate::bench {
@@ -99,12 +99,12 @@ LoadResult RunClosedLoop(const LoadSpec& spec) {
 }
 
 Result<std::chrono::microseconds> ProcessCpuTime(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  Result<std::string> text = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!text.ok()) return text.status();
   // The command name (field 2) may contain spaces: fields are counted after its ')'.
-  size_t close_paren = text.rfind(')');
+  size_t close_paren = text->rfind(')');
   if (close_paren == std::string::npos) return NotFound("no /proc/" + std::to_string(pid) + "/stat");
-  std::istringstream fields(text.substr(close_paren + 2));
+  std::istringstream fields(text->substr(close_paren + 2));
   std::string field;
   long long utime = 0, stime = 0;
   for (int index = 3; fields >> field; ++index) {  // field 3 is the state

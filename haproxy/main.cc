@@ -4,7 +4,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -12,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file.h"
 #include "common/numbers.h"
 #include "haproxy/config.h"
 #include "haproxy/config_json.h"
@@ -80,16 +80,11 @@ Result<std::string> Required(const Args& args, const std::string& name) {
   return it->second;
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  if (path == "-") {
-    std::ostringstream text;
-    text << std::cin.rdbuf();
-    return text.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read " + path);
+// The file at `path`, or standard input for "-".
+Result<std::string> ReadInput(const std::string& path) {
+  if (path != "-") return ReadFile(path);
   std::ostringstream text;
-  text << in.rdbuf();
+  text << std::cin.rdbuf();
   return text.str();
 }
 
@@ -113,7 +108,7 @@ std::unique_ptr<RuntimeSocket> MakeSocket(const std::string& where) {
 }
 
 Result<std::vector<Segment>> ReadRanges(const std::string& path) {
-  Result<std::string> text = ReadFile(path);
+  Result<std::string> text = ReadInput(path);
   if (!text.ok()) return text.status();
   Result<std::vector<Segment>> segments = ParseRangeText(*text);
   if (!segments.ok()) return Status(segments.status().code(), path + ": " + segments.status().message());
@@ -132,7 +127,7 @@ Status ConfigCommand(const Args& args) {
   } else {
     Result<std::string> path = Required(args, "--spec");
     if (!path.ok()) return InvalidArgument("--spec or --example is required");
-    Result<std::string> text = ReadFile(*path);
+    Result<std::string> text = ReadInput(*path);
     if (!text.ok()) return text.status();
     Result<ConfigSpec> parsed = ParseConfigSpecJson(*text);
     if (!parsed.ok()) return Status(parsed.status().code(), *path + ": " + parsed.status().message());

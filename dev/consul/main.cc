@@ -4,15 +4,14 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/numbers.h"
 #include "dev/consul/http_server.h"
@@ -40,11 +39,9 @@ struct Flags {
 };
 
 Status ReadToken(const std::string& path, std::string* token) {
-  std::ifstream in(path);
-  if (!in) return shardgate::InvalidArgument("--acl-token-file: cannot read " + path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  *token = buf.str();
+  Result<std::string> text = shardgate::ReadFile(path);
+  if (!text.ok()) return shardgate::InvalidArgument("--acl-token-file: " + text.status().message());
+  *token = std::move(text).value();
   while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) token->pop_back();
   if (token->empty()) return shardgate::InvalidArgument("--acl-token-file: " + path + " is empty");
   return Status::Ok();
