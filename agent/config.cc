@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "common/duration.h"
+#include "common/flags.h"
 #include "common/numbers.h"
 
 namespace shardgate::agent {
@@ -215,20 +216,14 @@ Result<RawConfig> ParseConfigFile(const std::string& text) {
 }
 
 Result<RawConfig> ParseFlags(const std::vector<std::string>& args) {
+  // Every flag is a key (checked by BuildConfig), so none is declared here.
+  Result<ParsedFlags> parsed = FlagSet().AllowUndeclared().Parse(args);
+  if (!parsed.ok()) return parsed.status();
+  if (!parsed->positional.empty()) {
+    return InvalidArgument(parsed->positional.front() + ": expected --key=value");
+  }
   RawConfig raw;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!a.starts_with("--") || a.size() == 2) return InvalidArgument(a + ": expected --key=value");
-    std::string key = a.substr(2), value;
-    size_t eq = key.find('=');
-    if (eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key.resize(eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return InvalidArgument(key + ": missing value");
-    }
+  for (auto [key, value] : parsed->flags) {
     std::replace(key.begin(), key.end(), '-', '_');
     raw[key] = value;
   }

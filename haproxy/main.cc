@@ -1,17 +1,16 @@
 // shardgate-haproxy: renders the HAProxy configuration and map files, pushes and shows the range
 // map, and lists server states through the runtime API.
-#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/file.h"
+#include "common/flags.h"
 #include "common/numbers.h"
 #include "haproxy/config.h"
 #include "haproxy/config_json.h"
@@ -34,50 +33,10 @@ constexpr const char* kUsage =
     "SOCK is a Unix socket path (/run/haproxy/shardgate.sock) or host:port; ranges.txt holds\n"
     "'lo hi shard' lines ('-' reads standard input).\n";
 
-// "--name value" options, "--flag" switches and positional arguments.
-struct Args {
-  std::map<std::string, std::string> options;
-  std::vector<std::string> positional;
-};
-
-Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& switches) {
-  Args args;
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) {
-      args.positional.push_back(arg);
-      continue;
-    }
-    bool is_switch = std::find(switches.begin(), switches.end(), arg) != switches.end();
-    if (is_switch) {
-      args.options[arg] = "";
-    } else if (i + 1 < argc) {
-      args.options[arg] = argv[++i];
-    } else {
-      return InvalidArgument(arg + " needs a value");
-    }
-  }
-  return args;
-}
-
-// Refuses options the command does not know, naming them.
-Status OnlyOptions(const Args& args, const std::vector<std::string>& known, size_t positional) {
-  for (const auto& [name, value] : args.options) {
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return InvalidArgument("unknown option " + name);
-    }
-  }
-  if (args.positional.size() != positional) {
-    return InvalidArgument("expected " + std::to_string(positional) + " file argument(s), got " +
-                           std::to_string(args.positional.size()));
-  }
-  return Status::Ok();
-}
-
-Result<std::string> Required(const Args& args, const std::string& name) {
-  auto it = args.options.find(name);
-  if (it == args.options.end() || it->second.empty()) return InvalidArgument(name + " is required");
-  return it->second;
+Result<std::string> Required(const ParsedFlags& flags, const std::string& name) {
+  std::optional<std::string> value = flags.Get(name);
+  if (!value || value->empty()) return InvalidArgument("--" + name + " is required");
+  return *value;
 }
 
 // The file at `path`, or standard input for "-".
@@ -117,15 +76,13 @@ Result<std::vector<Segment>> ReadRanges(const std::string& path) {
   return segments;
 }
 
-Status ConfigCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--spec", "--example", "--fragment"}, 0);
-  if (!s.ok()) return s;
+Status ConfigCommand(const ParsedFlags& args) {
   ConfigSpec spec;
-  if (args.options.count("--example")) {
-    if (args.options.count("--spec")) return InvalidArgument("give --spec or --example, not both");
+  if (args.Has("example")) {
+    if (args.Has("spec")) return InvalidArgument("give --spec or --example, not both");
     spec = ExampleConfigSpec();
   } else {
-    Result<std::string> path = Required(args, "--spec");
+    Result<std::string> path = Required(args, "spec");
     if (!path.ok()) return InvalidArgument("--spec or --example is required");
     Result<std::string> text = ReadInput(*path);
     if (!text.ok()) return text.status();
@@ -133,16 +90,14 @@ Status ConfigCommand(const Args& args) {
     if (!parsed.ok()) return Status(parsed.status().code(), *path + ": " + parsed.status().message());
     spec = std::move(*parsed);
   }
-  s = ValidateConfigSpec(spec);
+  Status s = ValidateConfigSpec(spec);
   if (!s.ok()) return s;
-  std::cout << (args.options.count("--fragment") ? RenderFragment(spec) : RenderConfig(spec));
+  std::cout << (args.Has("fragment") ? RenderFragment(spec) : RenderConfig(spec));
   return Status::Ok();
 }
 
-Status MapFileCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--version"}, 1);
-  if (!s.ok()) return s;
-  Result<std::string> version_text = Required(args, "--version");
+Status MapFileCommand(const ParsedFlags& args) {
+  Result<std::string> version_text = Required(args, "version");
   if (!version_text.ok()) return version_text.status();
   Result<uint64_t> version = ParseVersion(*version_text);
   if (!version.ok()) return version.status();
@@ -152,16 +107,14 @@ Status MapFileCommand(const Args& args) {
   return Status::Ok();
 }
 
-Status PushMapCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--socket", "--map", "--version"}, 1);
-  if (!s.ok()) return s;
-  Result<std::string> socket_path = Required(args, "--socket");
-  Result<std::string> map = Required(args, "--map");
+Status PushMapCommand(const ParsedFlags& args) {
+  Result<std::string> socket_path = Required(args, "socket");
+  Result<std::string> map = Required(args, "map");
   if (!socket_path.ok()) return socket_path.status();
   if (!map.ok()) return map.status();
   uint64_t version = 0;
-  if (args.options.count("--version")) {
-    Result<uint64_t> v = ParseVersion(args.options.at("--version"));
+  if (std::optional<std::string> text = args.Get("version")) {
+    Result<uint64_t> v = ParseVersion(*text);
     if (!v.ok()) return v.status();
     version = *v;
   }
@@ -175,11 +128,9 @@ Status PushMapCommand(const Args& args) {
   return Status::Ok();
 }
 
-Status ShowMapCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--socket", "--map"}, 0);
-  if (!s.ok()) return s;
-  Result<std::string> socket_path = Required(args, "--socket");
-  Result<std::string> map = Required(args, "--map");
+Status ShowMapCommand(const ParsedFlags& args) {
+  Result<std::string> socket_path = Required(args, "socket");
+  Result<std::string> map = Required(args, "map");
   if (!socket_path.ok()) return socket_path.status();
   if (!map.ok()) return map.status();
   std::unique_ptr<RuntimeSocket> socket = MakeSocket(*socket_path);
@@ -211,12 +162,10 @@ std::string AdminStateName(int admin_state) {
   return (admin_state & kAdminForcedDrain) ? "DRAIN" : "READY";
 }
 
-Status ServersCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--socket", "--backend"}, 0);
-  if (!s.ok()) return s;
-  Result<std::string> socket_path = Required(args, "--socket");
+Status ServersCommand(const ParsedFlags& args) {
+  Result<std::string> socket_path = Required(args, "socket");
   if (!socket_path.ok()) return socket_path.status();
-  std::string backend = args.options.count("--backend") ? args.options.at("--backend") : "";
+  std::string backend = args.Get("backend").value_or("");
   std::unique_ptr<RuntimeSocket> socket = MakeSocket(*socket_path);
   RuntimeClient client(*socket);
   Result<std::vector<ServerState>> states = client.ShowServersState(backend);
@@ -232,19 +181,43 @@ Status ServersCommand(const Args& args) {
   return Status::Ok();
 }
 
+// A command: its flags, how many file arguments it takes, and what it does.
+struct Command {
+  const char* name;
+  FlagSet flags;
+  size_t files;
+  Status (*run)(const ParsedFlags& args);
+};
+
+const Command* FindCommand(const std::string& name) {
+  static const auto* commands = new std::vector<Command>{
+      {"config", FlagSet().Value("spec").Bool("example").Bool("fragment"), 0, ConfigCommand},
+      {"map-file", FlagSet().Value("version"), 1, MapFileCommand},
+      {"push-map", FlagSet().Value("socket").Value("map").Value("version"), 1, PushMapCommand},
+      {"show-map", FlagSet().Value("socket").Value("map"), 0, ShowMapCommand},
+      {"servers", FlagSet().Value("socket").Value("backend"), 0, ServersCommand},
+  };
+  for (const Command& c : *commands) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+// Runs the named command on argv[2..]; unknown commands, flags and file counts are errors.
+Status Dispatch(const std::string& name, int argc, char** argv) {
+  const Command* command = FindCommand(name);
+  if (command == nullptr) return InvalidArgument("unknown command '" + name + "'");
+  Result<ParsedFlags> args = command->flags.Parse({argv + 2, argv + argc});
+  if (!args.ok()) return args.status();
+  if (args->positional.size() != command->files) {
+    return InvalidArgument("expected " + std::to_string(command->files) +
+                           " file argument(s), got " + std::to_string(args->positional.size()));
+  }
+  return command->run(*args);
+}
+
 }  // namespace
 }  // namespace shardgate::haproxy
-
-// Runs the named command; unknown commands are an error naming them.
-shardgate::Status Dispatch(const std::string& command, const shardgate::haproxy::Args& args) {
-  using namespace shardgate::haproxy;
-  if (command == "config") return ConfigCommand(args);
-  if (command == "map-file") return MapFileCommand(args);
-  if (command == "push-map") return PushMapCommand(args);
-  if (command == "show-map") return ShowMapCommand(args);
-  if (command == "servers") return ServersCommand(args);
-  return shardgate::InvalidArgument("unknown command '" + command + "'");
-}
 
 int main(int argc, char** argv) {
   const std::string command = argc < 2 ? "" : argv[1];
@@ -252,9 +225,7 @@ int main(int argc, char** argv) {
     (command.empty() ? std::cerr : std::cout) << shardgate::haproxy::kUsage;
     return command.empty() ? 1 : 0;
   }
-  shardgate::Result<shardgate::haproxy::Args> args =
-      shardgate::haproxy::ParseArgs(argc, argv, {"--example", "--fragment"});
-  shardgate::Status s = args.ok() ? Dispatch(command, *args) : args.status();
+  shardgate::Status s = shardgate::haproxy::Dispatch(command, argc, argv);
   if (!s.ok()) {
     std::cerr << "shardgate-haproxy " << command << ": " << s.ToString() << "\n";
     return 1;

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/file.h"
+#include "common/flags.h"
 #include "common/log.h"
 #include "common/numbers.h"
 #include "dev/consul/http_server.h"
@@ -86,25 +87,30 @@ Status ApplyFlag(const std::string& name, const std::string& value, Flags* f) {
   return Status::Ok();
 }
 
+// Every flag takes a value except --help (-h), which prints the usage.
+shardgate::FlagSet FlagSpec() {
+  shardgate::FlagSet spec;
+  for (const char* name : {"bind", "port", "node", "acl-token-file", "snapshot", "tls-cert",
+                           "tls-key", "reap-tombstones-after", "deregister-critical-min",
+                           "threads"}) {
+    spec.Value(name);
+  }
+  return spec.Bool("help", 'h');
+}
+
 Result<Flags> ParseFlags(int argc, char** argv) {
   Flags f;
   if (const char* token = std::getenv("SHARDGATE_CONSUL_DEV_ACL_TOKEN"); token && *token) {
     f.server.acl_token = token;
   }
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return shardgate::InvalidArgument("help");
-    std::string value;
-    size_t eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return shardgate::InvalidArgument(arg + ": missing value");
-    }
-    if (Status st = ApplyFlag(arg, value, &f); !st.ok()) return st;
+  Result<shardgate::ParsedFlags> parsed = FlagSpec().Parse({argv + 1, argv + argc});
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->Has("help")) return shardgate::InvalidArgument("help");
+  if (!parsed->positional.empty()) {
+    return shardgate::InvalidArgument("unexpected argument " + parsed->positional.front());
+  }
+  for (const auto& [name, value] : parsed->flags) {
+    if (Status st = ApplyFlag("--" + name, value, &f); !st.ok()) return st;
   }
   if (f.server.tls_cert_file.empty() != f.server.tls_key_file.empty()) {
     return shardgate::InvalidArgument("--tls-cert and --tls-key go together");
