@@ -13,6 +13,7 @@
 #include "agent/runner.h"
 #include "common/file.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
 #include "consul/config.h"
 #include "consul/curl_transport.h"
 
@@ -86,12 +87,8 @@ int main(int argc, char** argv) {
   if (!ccfg.ok()) return ConfigError(ccfg.status().message());
   SetLogLevel(cfg->log_level);
 
-  // Block the stop signals in every thread; one thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before any thread starts: only the signal thread below takes SIGINT and SIGTERM.
+  BlockStopSignals();
 
   auto transport = consul::CurlTransport::Create(
       {ccfg->address, ccfg->ca_file, ccfg->connect_timeout});
@@ -116,8 +113,7 @@ int main(int argc, char** argv) {
   }
   StopFlag stop;
   std::thread signals([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    int sig = WaitForStopSignal();
     Log(LogLevel::kInfo, "signal_received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     stop.Request();
     board.Wake();

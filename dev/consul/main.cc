@@ -15,6 +15,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/numbers.h"
+#include "common/stop_signals.h"
 #include "dev/consul/http_server.h"
 #include "dev/consul/snapshot.h"
 #include "dev/consul/state.h"
@@ -128,12 +129,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::cerr << "shardgate-consul-dev: DEVELOPMENT SERVER, in memory, NOT FOR PRODUCTION\n";
-  // Block the stop signals in every thread; one thread waits for them with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before any thread starts: only the stopper thread below takes SIGINT and SIGTERM.
+  shardgate::BlockStopSignals();
   signal(SIGPIPE, SIG_IGN);
 
   std::optional<KvSnapshot> snapshot;
@@ -168,9 +165,8 @@ int main(int argc, char** argv) {
                                                 : ", ACLs enabled, default deny)")
             << std::endl;
   std::thread timers([&state] { state.RunTimers(); });
-  std::thread stopper([&server, stop_signals] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+  std::thread stopper([&server] {
+    shardgate::WaitForStopSignal();
     server.Stop();
   });
   server.Serve();
