@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <memory>
 #include <thread>
 #include <string>
@@ -14,6 +13,7 @@
 #include "haproxy/runtime_socket.h"
 #include "tests/harness/ports.h"
 #include "tests/harness/process.h"
+#include "tests/harness/stack.h"
 #include "tests/harness/temp_dir.h"
 
 namespace shardgate::haproxy {
@@ -26,12 +26,6 @@ void Write(const std::filesystem::path& path, const std::string& text) {
   REQUIRE_MESSAGE(written.ok(), written.ToString());
 }
 
-std::string SourceDir() {
-  const char* dir = std::getenv("SHARDGATE_SOURCE_DIR");
-  REQUIRE_MESSAGE(dir != nullptr, "SHARDGATE_SOURCE_DIR is not set (run through ctest)");
-  return dir;
-}
-
 // A spec for two shards whose files live in `dir`, with the repository's Lua router.
 ConfigSpec SpecIn(const std::filesystem::path& dir) {
   ConfigSpec spec = ExampleConfigSpec();
@@ -40,7 +34,7 @@ ConfigSpec SpecIn(const std::filesystem::path& dir) {
   spec.ro_port = harness::FreePort().value();
   spec.stats_port = harness::FreePort().value();
   spec.socket_path = (dir / "haproxy.sock").string();
-  spec.lua_dir = SourceDir() + "/lua";
+  spec.lua_dir = (harness::SourceDir() / "lua").string();
   spec.ranges_map_path = (dir / "shardgate_ranges.map").string();
   spec.cancel_map_path = (dir / "shardgate_cancel.map").string();
   Write(spec.ranges_map_path, "");
