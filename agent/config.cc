@@ -7,6 +7,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/duration.h"
+#include "common/flags.h"
+#include "common/numbers.h"
+
 namespace shardgate::agent {
 namespace {
 
@@ -24,8 +28,7 @@ std::string Trim(const std::string& s) {
 template <typename T>
 Status ParseNumber(const std::string& v, T min, T max, T* out) {
   T n{};
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || end != v.data() + v.size()) return Why("not a number: \"" + v + "\"");
+  if (!ParseInteger(v, &n)) return Why("not a number: \"" + v + "\"");
   if (n < min || n > max) {
     return Why("must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
@@ -49,12 +52,14 @@ Setter Fraction(double PolicyConfig::*field) {
   };
 }
 
+// Go's duration syntax, as Consul's own settings use it; kept to whole milliseconds.
 Setter Duration(Millis min, std::function<Millis&(AgentConfig&)> field) {
   return [=](const std::string& v, AgentConfig& c) {
-    auto d = ParseDuration(v);
-    if (!d) return Why("must be a duration like 250ms, 10s or 1m");
-    if (*d < min) return Why("must be at least " + std::to_string(min.count()) + "ms");
-    field(c) = *d;
+    Result<std::chrono::nanoseconds> d = ParseGoDuration(v);
+    if (!d.ok()) return Why("must be a duration like 250ms, 10s or 1m");
+    Millis ms = std::chrono::duration_cast<Millis>(*d);
+    if (ms < min) return Why("must be at least " + std::to_string(min.count()) + "ms");
+    field(c) = ms;
     return Status::Ok();
   };
 }
@@ -174,17 +179,6 @@ Status CrossCheck(const RawConfig& raw, AgentConfig& c) {
 
 }  // namespace
 
-std::optional<Millis> ParseDuration(const std::string& text) {
-  int64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || n < 0) return std::nullopt;
-  std::string unit(end, text.data() + text.size());
-  if (unit == "ms") return Millis(n);
-  if (unit == "s") return Millis(n * 1000);
-  if (unit == "m") return Millis(n * 60'000);
-  return std::nullopt;
-}
-
 Result<std::pair<std::string, int>> ParseListen(const std::string& key, const std::string& value) {
   size_t colon = value.rfind(':');
   int port = 0;
@@ -222,20 +216,13 @@ Result<RawConfig> ParseConfigFile(const std::string& text) {
 }
 
 Result<RawConfig> ParseFlags(const std::vector<std::string>& args) {
+  // Every flag is a key (checked by BuildConfig), so none is declared here.
+  ASSIGN_OR_RETURN(auto parsed, FlagSet().AllowUndeclared().Parse(args));
+  if (!parsed.positional.empty()) {
+    return InvalidArgument(parsed.positional.front() + ": expected --key=value");
+  }
   RawConfig raw;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!a.starts_with("--") || a.size() == 2) return InvalidArgument(a + ": expected --key=value");
-    std::string key = a.substr(2), value;
-    size_t eq = key.find('=');
-    if (eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key.resize(eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return InvalidArgument(key + ": missing value");
-    }
+  for (auto [key, value] : parsed.flags) {
     std::replace(key.begin(), key.end(), '-', '_');
     raw[key] = value;
   }

@@ -56,9 +56,6 @@ Result<AgentConfig> BuildConfig(const RawConfig& raw);
 // Merges every source and validates. Errors are kInvalidArgument "<key>: <why>".
 Result<AgentConfig> LoadConfig(const ConfigSources& sources);
 
-// "250ms", "10s", "1m" (a unit is required). nullopt when malformed.
-std::optional<Millis> ParseDuration(const std::string& text);
-
 // Splits "host:port"; errors name `key`.
 Result<std::pair<std::string, int>> ParseListen(const std::string& key, const std::string& value);
 

@@ -61,6 +61,13 @@ TEST_CASE("bad values are refused with the key and the reason") {
   CHECK(Error(With("--saturation-warn=1.5")) == "saturation_warn: must be a fraction in (0, 1]");
 }
 
+TEST_CASE("durations take Go's syntax and a negative one is too short") {
+  auto cfg = LoadConfig(Sources(With("--ttl=1m30s")));
+  REQUIRE_MESSAGE(cfg.ok(), cfg.status().message());
+  CHECK(cfg->publish.ttl == Millis(90000));
+  CHECK(Error(With("--interval=-1s")) == "interval: must be at least 100ms");
+}
+
 TEST_CASE("keys that depend on each other are checked together") {
   CHECK(Error(With("--heartbeat=10s")) == "heartbeat: must be shorter than ttl (10000ms)");
   CHECK(Error(With("--probe-timeout=2s")) == "probe_timeout: must not exceed interval (1000ms)");

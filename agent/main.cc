@@ -3,9 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <stop_token>
 #include <thread>
 
@@ -14,8 +12,10 @@
 #include "agent/metrics_server.h"
 #include "agent/pg_probe.h"
 #include "agent/runner.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/sleeper.h"
+#include "common/stop_signals.h"
 #include "consul/config.h"
 #include "consul/curl_transport.h"
 
@@ -26,14 +26,6 @@ using namespace shardgate::agent;
 
 constexpr int kExitConfig = 2;
 constexpr int kExitRuntime = 1;
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFound("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int ConfigError(const std::string& message) {
   std::fprintf(stderr, "invalid config: %s\n", message.c_str());
@@ -89,19 +81,15 @@ int main(int argc, char** argv) {
                           const char* v = std::getenv(n.c_str());
                           return v ? std::optional<std::string>(v) : std::nullopt;
                         },
-                        ReadFile};
+                        [](const std::string& path) { return ReadFile(path); }};
   auto cfg = LoadConfig(sources);
   if (!cfg.ok()) return ConfigError(cfg.status().message());
   auto ccfg = ConsulConfig(*cfg);
   if (!ccfg.ok()) return ConfigError(ccfg.status().message());
   SetLogLevel(cfg->log_level);
 
-  // Block the stop signals in every thread; one thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before any thread starts: only the signal thread below takes SIGINT and SIGTERM.
+  BlockStopSignals();
 
   auto transport = consul::CurlTransport::Create(
       {ccfg->address, ccfg->ca_file, ccfg->connect_timeout});
@@ -126,8 +114,7 @@ int main(int argc, char** argv) {
   }
   std::stop_source stop;
   std::thread signals([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    int sig = WaitForStopSignal();
     Log(LogLevel::kInfo, "signal_received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     stop.request_stop();  // wakes the probe loop's sleep and the publisher's wait at once
   });

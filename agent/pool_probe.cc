@@ -2,7 +2,8 @@
 #include "agent/pool_probe.h"
 
 #include <algorithm>
-#include <charconv>
+
+#include "common/numbers.h"
 
 namespace shardgate::agent {
 namespace {
@@ -21,8 +22,7 @@ Result<int64_t> Cell(const std::vector<std::optional<std::string>>& row, int ind
   }
   const std::string& s = *row[index];
   int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v < 0) {
+  if (!ParseInteger(s, &v) || v < 0) {
     return ProtocolError("SHOW POOLS: " + std::string(name) + " is not a count: " + s);
   }
   return v;

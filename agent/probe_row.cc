@@ -1,7 +1,7 @@
 // Probe SQL text and row interpretation (pure; see probe_row.h).
 #include "agent/probe_row.h"
 
-#include <charconv>
+#include "common/numbers.h"
 
 namespace shardgate::agent {
 
@@ -55,10 +55,8 @@ Result<int64_t> ParseInt(const ProbeRow& row, int i, std::optional<int64_t> fall
     if (fallback) return *fallback;
     return BadColumn(i, "unexpected NULL");
   }
-  const std::string& s = *row[i];
   int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return BadColumn(i, "not an integer: " + s);
+  if (!ParseInteger(*row[i], &v)) return BadColumn(i, "not an integer: " + *row[i]);
   return v;
 }
 
@@ -73,14 +71,9 @@ Result<uint64_t> ParseLsnColumn(const ProbeRow& row, int i) {
 
 Result<uint64_t> ParseLsn(std::string_view text) {
   size_t slash = text.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size()) {
-    return ProtocolError("not an LSN: " + std::string(text));
-  }
   uint32_t hi = 0, lo = 0;
-  auto r1 = std::from_chars(text.data(), text.data() + slash, hi, 16);
-  auto r2 = std::from_chars(text.data() + slash + 1, text.data() + text.size(), lo, 16);
-  if (r1.ec != std::errc() || r1.ptr != text.data() + slash || r2.ec != std::errc() ||
-      r2.ptr != text.data() + text.size()) {
+  if (slash == std::string_view::npos || !ParseInteger(text.substr(0, slash), &hi, 16) ||
+      !ParseInteger(text.substr(slash + 1), &lo, 16)) {
     return ProtocolError("not an LSN: " + std::string(text));
   }
   return (uint64_t{hi} << 32) | lo;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/file.h"
 #include "consul/client.h"
 #include "consul/curl_transport.h"
 #include "tests/harness/agent_process.h"
@@ -129,9 +130,9 @@ void Report(const char* name, const std::vector<double>& v) {
 
 // utime+stime of a pid in clock ticks, and VmRSS in KiB.
 std::pair<long, long> CpuAndRss(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(stat)), {});
-  std::istringstream rest(s.substr(s.rfind(')') + 2));
+  Result<std::string> s = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!s.ok() || s->rfind(')') == std::string::npos) return {0, 0};
+  std::istringstream rest(s->substr(s->rfind(')') + 2));
   std::vector<std::string> f;
   for (std::string x; rest >> x;) f.push_back(x);
   long ticks = f.size() > 12 ? std::stol(f[11]) + std::stol(f[12]) : 0;

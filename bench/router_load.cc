@@ -8,11 +8,11 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "common/file.h"
 #include "tests/harness/pgwire_client.h"
 
 namespace shardgate::bench {
@@ -99,8 +99,7 @@ LoadResult RunClosedLoop(const LoadSpec& spec) {
 }
 
 Result<std::chrono::microseconds> ProcessCpuTime(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  ASSIGN_OR_RETURN(std::string text, ReadFile("/proc/" + std::to_string(pid) + "/stat"));
   // The command name (field 2) may contain spaces: fields are counted after its ')'.
   size_t close_paren = text.rfind(')');
   if (close_paren == std::string::npos) return NotFound("no /proc/" + std::to_string(pid) + "/stat");

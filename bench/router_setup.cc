@@ -1,9 +1,9 @@
 // HAProxy set-ups shared by the router benches (see router_setup.h).
 #include "bench/router_setup.h"
 
-#include <fstream>
 #include <random>
 
+#include "common/file.h"
 #include "haproxy/range_map.h"
 #include "tests/harness/ports.h"
 #include "tests/harness/stack.h"
@@ -94,16 +94,13 @@ Status WriteFloorLua(const std::filesystem::path& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) return Unavailable("cannot create " + dir.string() + ": " + error.message());
-  std::ofstream out(dir / "shardgate_haproxy.lua");
-  out << R"lua(-- Bench floor: the router's two actions with (almost) nothing in them.
+  return WriteFile(dir / "shardgate_haproxy.lua",
+                   R"lua(-- Bench floor: the router's two actions with (almost) nothing in them.
 core.register_action("shardgate_route", { "tcp-req" }, function(txn, role)
   txn:set_var("txn.shardgate_backend", role == "ro" and "shard_1_ro" or "shard_1_rw")
 end, 1)
 core.register_action("shardgate_track", { "tcp-res" }, function(txn) end, 0)
-)lua";
-  out.close();
-  if (!out) return Unavailable("cannot write " + (dir / "shardgate_haproxy.lua").string());
-  return Status::Ok();
+)lua");
 }
 
 std::vector<model::Segment> EvenSegments(int count, int64_t width) {

@@ -1,7 +1,7 @@
 // Consul JSON bodies for KV and transactions.
 #include "consul/codec.h"
 
-#include "consul/base64.h"
+#include "common/base64.h"
 #include "consul/json_fields.h"
 
 namespace shardgate::consul {
@@ -19,7 +19,10 @@ KvEntry KvEntryFromJson(const Json& json) {
   entry.session = String(json, "Session");
   std::string encoded = String(json, "Value");  // null = empty value
   Result<std::string> value = Base64Decode(encoded);
-  if (!value.ok()) throw DecodeFailure("Value of " + entry.key + ": " + value.status().message());
+  if (!value.ok()) {
+    throw DecodeFailure("Value of " + entry.key + " is invalid base64: " +
+                        value.status().message());
+  }
   entry.value = std::move(value).value();
   return entry;
 }

@@ -3,23 +3,9 @@
 
 #include <doctest/doctest.h>
 
-#include "consul/base64.h"
 #include "consul/http_errors.h"
 
 namespace shardgate::consul {
-
-TEST_CASE("base64 round-trips every length and rejects bad input") {
-  for (const std::string& text : std::vector<std::string>{"", "a", "ab", "abc", "abcd", "node-a",
-                                                        std::string("\0\xff\x10", 3)}) {
-    Result<std::string> back = Base64Decode(Base64Encode(text));
-    REQUIRE(back.ok());
-    CHECK(*back == text);
-  }
-  CHECK(Base64Encode("v2") == "djI=");
-  CHECK(Base64Decode("bm9kZS1h").value() == "node-a");
-  CHECK(Base64Decode("abc").status().code() == Code::kProtocol);
-  CHECK(Base64Decode("ab!=").status().code() == Code::kProtocol);
-}
 
 TEST_CASE("a KV GET body decodes with value, indexes and session") {
   auto entries = DecodeKvEntries(

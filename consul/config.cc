@@ -2,8 +2,8 @@
 #include "consul/config.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+
+#include "common/file.h"
 
 namespace shardgate::consul {
 namespace {
@@ -68,13 +68,7 @@ Environment ProcessEnvironment() {
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };
-  env.read_file = [](const std::string& path) -> Result<std::string> {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return InvalidArgument("cannot read file " + path);
-    std::ostringstream content;
-    content << in.rdbuf();
-    return content.str();
-  };
+  env.read_file = [](const std::string& path) { return ReadFile(path); };
   return env;
 }
 

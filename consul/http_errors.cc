@@ -1,9 +1,9 @@
 // Turning Consul HTTP answers into Status values and query metadata.
 #include "consul/http_errors.h"
 
-#include <charconv>
 #include <string>
 
+#include "common/numbers.h"
 #include "consul/url.h"
 
 namespace shardgate::consul {
@@ -28,12 +28,6 @@ std::string Prefix(std::string_view method, std::string_view path) {
   out += PathWithoutQuery(path);
   out += ": ";
   return out;
-}
-
-bool ParseUint(std::string_view text, uint64_t* out) {
-  if (text.empty()) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc() && end == text.data() + text.size();
 }
 
 }  // namespace
@@ -61,13 +55,13 @@ Result<QueryMeta> ParseQueryMeta(const HttpHeaders& headers) {
   QueryMeta meta;
   std::optional<std::string> index = FindHeader(headers, "X-Consul-Index");
   if (!index) return ProtocolError("missing X-Consul-Index header");
-  if (!ParseUint(*index, &meta.index)) {
+  if (!ParseInteger(*index, &meta.index)) {
     return ProtocolError("X-Consul-Index is not an unsigned integer: " + BodyForMessage(*index));
   }
   if (meta.index < 1) meta.index = 1;  // Consul: an index below 1 counts as 1
   meta.known_leader = FindHeader(headers, "X-Consul-KnownLeader").value_or("") == "true";
   uint64_t contact_ms = 0;
-  if (ParseUint(FindHeader(headers, "X-Consul-LastContact").value_or(""), &contact_ms)) {
+  if (ParseInteger(FindHeader(headers, "X-Consul-LastContact").value_or(""), &contact_ms)) {
     meta.last_contact = std::chrono::milliseconds(contact_ms);
   }
   return meta;

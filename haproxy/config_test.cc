@@ -3,9 +3,7 @@
 
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "common/file.h"
 #include "haproxy/config_json.h"
 
 namespace shardgate::haproxy {
@@ -20,11 +18,9 @@ ConfigSpec TestSpec() {
 }
 
 std::string ReadSource(const std::string& relative) {
-  std::ifstream in(std::string(SHARDGATE_SOURCE_DIR) + "/" + relative);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << relative);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  Result<std::string> text = ReadFile(std::string(SHARDGATE_SOURCE_DIR) + "/" + relative);
+  REQUIRE_MESSAGE(text.ok(), text.status().ToString());
+  return *text;
 }
 
 // Position of `needle` in `text`, failing the test when absent.

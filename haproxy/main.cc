@@ -1,17 +1,17 @@
 // shardgate-haproxy: renders the HAProxy configuration and map files, pushes and shows the range
 // map, and lists server states through the runtime API.
-#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/file.h"
+#include "common/flags.h"
+#include "common/numbers.h"
 #include "haproxy/config.h"
 #include "haproxy/config_json.h"
 #include "haproxy/range_map.h"
@@ -34,69 +34,23 @@ constexpr const char* kUsage =
     "SOCK is a Unix socket path (/run/haproxy/shardgate.sock) or host:port; ranges.txt holds\n"
     "'lo hi shard' lines ('-' reads standard input).\n";
 
-// "--name value" options, "--flag" switches and positional arguments.
-struct Args {
-  std::map<std::string, std::string> options;
-  std::vector<std::string> positional;
-};
-
-Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& switches) {
-  Args args;
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) {
-      args.positional.push_back(arg);
-      continue;
-    }
-    bool is_switch = std::find(switches.begin(), switches.end(), arg) != switches.end();
-    if (is_switch) {
-      args.options[arg] = "";
-    } else if (i + 1 < argc) {
-      args.options[arg] = argv[++i];
-    } else {
-      return InvalidArgument(arg + " needs a value");
-    }
-  }
-  return args;
+Result<std::string> Required(const ParsedFlags& flags, const std::string& name) {
+  std::optional<std::string> value = flags.Get(name);
+  if (!value || value->empty()) return InvalidArgument("--" + name + " is required");
+  return *value;
 }
 
-// Refuses options the command does not know, naming them.
-Status OnlyOptions(const Args& args, const std::vector<std::string>& known, size_t positional) {
-  for (const auto& [name, value] : args.options) {
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return InvalidArgument("unknown option " + name);
-    }
-  }
-  if (args.positional.size() != positional) {
-    return InvalidArgument("expected " + std::to_string(positional) + " file argument(s), got " +
-                           std::to_string(args.positional.size()));
-  }
-  return Status::Ok();
-}
-
-Result<std::string> Required(const Args& args, const std::string& name) {
-  auto it = args.options.find(name);
-  if (it == args.options.end() || it->second.empty()) return InvalidArgument(name + " is required");
-  return it->second;
-}
-
-Result<std::string> ReadFile(const std::string& path) {
-  if (path == "-") {
-    std::ostringstream text;
-    text << std::cin.rdbuf();
-    return text.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read " + path);
+// The file at `path`, or standard input for "-".
+Result<std::string> ReadInput(const std::string& path) {
+  if (path != "-") return ReadFile(path);
   std::ostringstream text;
-  text << in.rdbuf();
+  text << std::cin.rdbuf();
   return text.str();
 }
 
 Result<uint64_t> ParseVersion(const std::string& text) {
   uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size() || v == 0) {
+  if (!ParseInteger(text, &v) || v == 0) {
     return InvalidArgument("--version '" + text + "' is not a positive integer");
   }
   return v;
@@ -114,45 +68,43 @@ std::unique_ptr<RuntimeSocket> MakeSocket(const std::string& where) {
 }
 
 Result<std::vector<model::Segment>> ReadRanges(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  ASSIGN_OR_RETURN(std::vector<model::Segment> segments, Annotate(model::ParseRangeText(text), path));
+  ASSIGN_OR_RETURN(std::string text, ReadInput(path));
+  ASSIGN_OR_RETURN(std::vector<model::Segment> segments,
+                   Annotate(model::ParseRangeText(text), path));
   RETURN_IF_ERROR(Annotate(model::ValidateSegments(segments), path));
   return segments;
 }
 
-Status ConfigCommand(const Args& args) {
-  RETURN_IF_ERROR(OnlyOptions(args, {"--spec", "--example", "--fragment"}, 0));
+Status ConfigCommand(const ParsedFlags& args) {
   ConfigSpec spec;
-  if (args.options.count("--example")) {
-    if (args.options.count("--spec")) return InvalidArgument("give --spec or --example, not both");
+  if (args.Has("example")) {
+    if (args.Has("spec")) return InvalidArgument("give --spec or --example, not both");
     spec = ExampleConfigSpec();
   } else {
-    Result<std::string> path = Required(args, "--spec");
+    Result<std::string> path = Required(args, "spec");
     if (!path.ok()) return InvalidArgument("--spec or --example is required");
-    ASSIGN_OR_RETURN(std::string text, ReadFile(*path));
+    ASSIGN_OR_RETURN(std::string text, ReadInput(*path));
     ASSIGN_OR_RETURN(spec, Annotate(ParseConfigSpecJson(text), *path));
   }
   RETURN_IF_ERROR(ValidateConfigSpec(spec));
-  std::cout << (args.options.count("--fragment") ? RenderFragment(spec) : RenderConfig(spec));
+  std::cout << (args.Has("fragment") ? RenderFragment(spec) : RenderConfig(spec));
   return Status::Ok();
 }
 
-Status MapFileCommand(const Args& args) {
-  RETURN_IF_ERROR(OnlyOptions(args, {"--version"}, 1));
-  ASSIGN_OR_RETURN(std::string version_text, Required(args, "--version"));
+Status MapFileCommand(const ParsedFlags& args) {
+  ASSIGN_OR_RETURN(std::string version_text, Required(args, "version"));
   ASSIGN_OR_RETURN(uint64_t version, ParseVersion(version_text));
   ASSIGN_OR_RETURN(std::vector<model::Segment> segments, ReadRanges(args.positional[0]));
   std::cout << RenderMapFile(segments, version);
   return Status::Ok();
 }
 
-Status PushMapCommand(const Args& args) {
-  RETURN_IF_ERROR(OnlyOptions(args, {"--socket", "--map", "--version"}, 1));
-  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "--socket"));
-  ASSIGN_OR_RETURN(std::string map, Required(args, "--map"));
+Status PushMapCommand(const ParsedFlags& args) {
+  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "socket"));
+  ASSIGN_OR_RETURN(std::string map, Required(args, "map"));
   uint64_t version = 0;
-  if (args.options.count("--version")) {
-    ASSIGN_OR_RETURN(version, ParseVersion(args.options.at("--version")));
+  if (std::optional<std::string> text = args.Get("version")) {
+    ASSIGN_OR_RETURN(version, ParseVersion(*text));
   }
   ASSIGN_OR_RETURN(std::vector<model::Segment> segments, ReadRanges(args.positional[0]));
   std::unique_ptr<RuntimeSocket> socket = MakeSocket(socket_path);
@@ -162,10 +114,9 @@ Status PushMapCommand(const Args& args) {
   return Status::Ok();
 }
 
-Status ShowMapCommand(const Args& args) {
-  RETURN_IF_ERROR(OnlyOptions(args, {"--socket", "--map"}, 0));
-  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "--socket"));
-  ASSIGN_OR_RETURN(std::string map, Required(args, "--map"));
+Status ShowMapCommand(const ParsedFlags& args) {
+  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "socket"));
+  ASSIGN_OR_RETURN(std::string map, Required(args, "map"));
   std::unique_ptr<RuntimeSocket> socket = MakeSocket(socket_path);
   RuntimeClient client(*socket);
   ASSIGN_OR_RETURN(DecodedMap decoded, client.ReadRangeMap(map));
@@ -188,10 +139,9 @@ const char* OpStateColumn(OpState state) {
   return "?";
 }
 
-Status ServersCommand(const Args& args) {
-  RETURN_IF_ERROR(OnlyOptions(args, {"--socket", "--backend"}, 0));
-  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "--socket"));
-  std::string backend = args.options.count("--backend") ? args.options.at("--backend") : "";
+Status ServersCommand(const ParsedFlags& args) {
+  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "socket"));
+  std::string backend = args.Get("backend").value_or("");
   std::unique_ptr<RuntimeSocket> socket = MakeSocket(socket_path);
   RuntimeClient client(*socket);
   ASSIGN_OR_RETURN(std::vector<ServerState> states, client.ShowServersState(backend));
@@ -206,19 +156,42 @@ Status ServersCommand(const Args& args) {
   return Status::Ok();
 }
 
+// A command: its flags, how many file arguments it takes, and what it does.
+struct Command {
+  const char* name;
+  FlagSet flags;
+  size_t files;
+  Status (*run)(const ParsedFlags& args);
+};
+
+const Command* FindCommand(const std::string& name) {
+  static const auto* commands = new std::vector<Command>{
+      {"config", FlagSet().Value("spec").Bool("example").Bool("fragment"), 0, ConfigCommand},
+      {"map-file", FlagSet().Value("version"), 1, MapFileCommand},
+      {"push-map", FlagSet().Value("socket").Value("map").Value("version"), 1, PushMapCommand},
+      {"show-map", FlagSet().Value("socket").Value("map"), 0, ShowMapCommand},
+      {"servers", FlagSet().Value("socket").Value("backend"), 0, ServersCommand},
+  };
+  for (const Command& c : *commands) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+// Runs the named command on argv[2..]; unknown commands, flags and file counts are errors.
+Status Dispatch(const std::string& name, int argc, char** argv) {
+  const Command* command = FindCommand(name);
+  if (command == nullptr) return InvalidArgument("unknown command '" + name + "'");
+  ASSIGN_OR_RETURN(auto args, command->flags.Parse({argv + 2, argv + argc}));
+  if (args.positional.size() != command->files) {
+    return InvalidArgument("expected " + std::to_string(command->files) +
+                           " file argument(s), got " + std::to_string(args.positional.size()));
+  }
+  return command->run(args);
+}
+
 }  // namespace
 }  // namespace shardgate::haproxy
-
-// Runs the named command; unknown commands are an error naming them.
-shardgate::Status Dispatch(const std::string& command, const shardgate::haproxy::Args& args) {
-  using namespace shardgate::haproxy;
-  if (command == "config") return ConfigCommand(args);
-  if (command == "map-file") return MapFileCommand(args);
-  if (command == "push-map") return PushMapCommand(args);
-  if (command == "show-map") return ShowMapCommand(args);
-  if (command == "servers") return ServersCommand(args);
-  return shardgate::InvalidArgument("unknown command '" + command + "'");
-}
 
 int main(int argc, char** argv) {
   const std::string command = argc < 2 ? "" : argv[1];
@@ -226,9 +199,7 @@ int main(int argc, char** argv) {
     (command.empty() ? std::cerr : std::cout) << shardgate::haproxy::kUsage;
     return command.empty() ? 1 : 0;
   }
-  shardgate::Result<shardgate::haproxy::Args> args =
-      shardgate::haproxy::ParseArgs(argc, argv, {"--example", "--fragment"});
-  shardgate::Status s = args.ok() ? Dispatch(command, *args) : args.status();
+  shardgate::Status s = shardgate::haproxy::Dispatch(command, argc, argv);
   if (!s.ok()) {
     std::cerr << "shardgate-haproxy " << command << ": " << s.ToString() << "\n";
     return 1;

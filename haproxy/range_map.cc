@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "model/text.h"
+#include "common/numbers.h"
 
 namespace shardgate::haproxy {
 
@@ -22,8 +22,8 @@ bool ParseSegmentText(std::string_view text, Segment* out) {
   size_t c2 = text.find(':', c1 + 1);
   if (c2 == std::string_view::npos) return false;
   out->shard = std::string(text.substr(c2 + 1));
-  return model::ParseDecimal(text.substr(0, c1), &out->lo) &&
-         model::ParseDecimal(text.substr(c1 + 1, c2 - c1 - 1), &out->hi) &&
+  return ParseInteger(text.substr(0, c1), &out->lo) &&
+         ParseInteger(text.substr(c1 + 1, c2 - c1 - 1), &out->hi) &&
          model::IsShardName(out->shard);
 }
 
@@ -32,7 +32,7 @@ bool SplitVersion(std::string_view value, uint64_t* version, std::string_view* r
   size_t bar = value.find('|');
   if (bar == std::string_view::npos) return false;
   *rest = value.substr(bar + 1);
-  return model::ParseDecimal(value.substr(0, bar), version);
+  return ParseInteger(value.substr(0, bar), version);
 }
 
 }  // namespace
@@ -90,8 +90,8 @@ Result<Meta> ParseMeta(std::string_view value) {
   size_t bar = 0;
   bool ok = SplitVersion(value, &m.version, &rest) && m.version > 0 &&
             (bar = rest.find('|')) != std::string_view::npos &&
-            model::ParseDecimal(rest.substr(0, bar), &m.nchunks) &&
-            model::ParseDecimal(rest.substr(bar + 1), &m.nsegments);
+            ParseInteger(rest.substr(0, bar), &m.nchunks) &&
+            ParseInteger(rest.substr(bar + 1), &m.nsegments);
   if (!ok) {
     return ProtocolError("meta '" + std::string(value) +
                          "' is not '<version>|<nchunks>|<nsegments>'");
@@ -134,7 +134,7 @@ Result<DecodedMap> DecodeMapEntries(
     uint64_t index = 0;
     if (key == kMetaKey) {
       meta_value = &value;
-    } else if (key.size() > 1 && key[0] == 'c' && model::ParseDecimal(key.substr(1), &index)) {
+    } else if (key.size() > 1 && key[0] == 'c' && ParseInteger(key.substr(1), &index)) {
       if (!chunks.emplace(index, &value).second) return ProtocolError("duplicate entry " + key);
     } else {
       return ProtocolError("unexpected entry '" + key + "' in a range map");

@@ -2,8 +2,9 @@
 #include "haproxy/replies.h"
 
 #include <array>
-#include <charconv>
 #include <map>
+
+#include "common/numbers.h"
 
 namespace shardgate::haproxy {
 namespace {
@@ -40,14 +41,6 @@ std::string ShowCommand(std::string_view command) {
   std::string_view line = command.substr(0, command.find('\n'));
   if (line.size() > 160) return std::string(line.substr(0, 160)) + "...";
   return std::string(line);
-}
-
-template <typename T>
-bool ParseNumber(std::string_view text, T* out) {
-  if (text.empty()) return false;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
-  return ec == std::errc() && ptr == end;
 }
 
 std::vector<std::string_view> SplitLines(std::string_view text) {
@@ -114,7 +107,7 @@ Result<ProcessInfo> ParseShowInfo(std::string_view reply) {
   if (pid == fields.end() || uptime == fields.end() || version == fields.end()) {
     return Unexpected("show info (no Pid, Uptime_sec or Version)", reply);
   }
-  if (!ParseNumber(pid->second, &info.pid) || !ParseNumber(uptime->second, &info.uptime_sec)) {
+  if (!ParseInteger(pid->second, &info.pid) || !ParseInteger(uptime->second, &info.uptime_sec)) {
     return Unexpected("show info (Pid or Uptime_sec not a number)", reply);
   }
   info.version = std::string(version->second);
@@ -163,15 +156,17 @@ Result<ServerState> ParseStateLine(std::string_view line, const StateColumns& co
   s.addr = std::string(col("srv_addr"));
   s.fqdn = std::string(col("srv_fqdn"));
   int64_t op_state = 0, admin_state = 0;
-  bool ok = ParseNumber(col("be_id"), &s.backend_id) && ParseNumber(col("srv_id"), &s.server_id) &&
-            ParseNumber(col("srv_port"), &s.port) && ParseNumber(col("srv_op_state"), &op_state) &&
-            ParseNumber(col("srv_admin_state"), &admin_state) &&
-            ParseNumber(col("srv_uweight"), &s.weight) &&
-            ParseNumber(col("srv_iweight"), &s.initial_weight) &&
-            ParseNumber(col("srv_check_status"), &s.check_status) &&
-            ParseNumber(col("srv_check_result"), &s.check_result) &&
-            ParseNumber(col("srv_check_health"), &s.check_health) &&
-            ParseNumber(col("srv_check_state"), &s.check_state);
+  bool ok = ParseInteger(col("be_id"), &s.backend_id) &&
+            ParseInteger(col("srv_id"), &s.server_id) &&
+            ParseInteger(col("srv_port"), &s.port) &&
+            ParseInteger(col("srv_op_state"), &op_state) &&
+            ParseInteger(col("srv_admin_state"), &admin_state) &&
+            ParseInteger(col("srv_uweight"), &s.weight) &&
+            ParseInteger(col("srv_iweight"), &s.initial_weight) &&
+            ParseInteger(col("srv_check_status"), &s.check_status) &&
+            ParseInteger(col("srv_check_result"), &s.check_result) &&
+            ParseInteger(col("srv_check_health"), &s.check_health) &&
+            ParseInteger(col("srv_check_state"), &s.check_state);
   if (!ok) return ProtocolError("show servers state line has a non-numeric field: '" + std::string(line) + "'");
   Result<OpState> op = ParseOpState(op_state);
   Result<AdminState> admin = AdminState::FromBits(admin_state);
@@ -220,7 +215,7 @@ Result<uint64_t> ParsePrepareMap(std::string_view reply) {
   constexpr std::string_view kPrefix = "New version created: ";
   std::string_view line = FirstLine(reply);
   uint64_t version = 0;
-  if (!StartsWith(line, kPrefix) || !ParseNumber(line.substr(kPrefix.size()), &version)) {
+  if (!StartsWith(line, kPrefix) || !ParseInteger(line.substr(kPrefix.size()), &version)) {
     return Unexpected("prepare map", reply);
   }
   return version;

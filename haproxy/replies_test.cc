@@ -3,18 +3,16 @@
 
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
+#include "common/file.h"
 
 namespace shardgate::haproxy {
 namespace {
 
 std::string Captured(const std::string& name) {
-  std::ifstream in(std::string(SHARDGATE_SOURCE_DIR) + "/haproxy/testdata/" + name + ".txt");
-  REQUIRE_MESSAGE(in.good(), "missing testdata file " << name);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  Result<std::string> text =
+      ReadFile(std::string(SHARDGATE_SOURCE_DIR) + "/haproxy/testdata/" + name + ".txt");
+  REQUIRE_MESSAGE(text.ok(), text.status().ToString());
+  return *text;
 }
 
 TEST_CASE("show info yields pid, uptime and version") {

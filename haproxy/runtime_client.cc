@@ -1,7 +1,7 @@
 // RuntimeClient: typed HAProxy runtime-API commands over a RuntimeSocket.
 #include "haproxy/runtime_client.h"
 
-#include <charconv>
+#include "common/numbers.h"
 
 namespace shardgate::haproxy {
 namespace {
@@ -40,9 +40,7 @@ std::string MapContext(std::string_view map_path) { return "map " + std::string(
 // The version at the head of a meta value "<version>|<nchunks>|<nsegments>".
 Result<uint64_t> ParseMetaVersion(std::string_view meta) {
   uint64_t version = 0;
-  std::string_view head = meta.substr(0, meta.find('|'));
-  auto [ptr, ec] = std::from_chars(head.data(), head.data() + head.size(), version);
-  if (ec != std::errc() || ptr != head.data() + head.size() || head.empty()) {
+  if (!ParseInteger(meta.substr(0, meta.find('|')), &version)) {
     return ProtocolError("meta entry '" + std::string(meta) + "' has no version");
   }
   return version;

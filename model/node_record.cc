@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "common/numbers.h"
 #include "model/text.h"
 
 namespace shardgate::model {
@@ -37,8 +38,7 @@ Status Meta(const ServiceFields& f, const std::string& key, const std::string** 
 
 Status MetaName(const ServiceFields& f, const std::string& key, std::string* out) {
   const std::string* value = nullptr;
-  Status s = Meta(f, key, &value);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(Meta(f, key, &value));
   if (!IsName(*value)) {
     return Malformed(f, "meta " + key, "'" + *value + "' must match [A-Za-z0-9_.-]+");
   }
@@ -49,9 +49,8 @@ Status MetaName(const ServiceFields& f, const std::string& key, std::string* out
 template <typename T>
 Status MetaNumber(const ServiceFields& f, const std::string& key, T* out) {
   const std::string* value = nullptr;
-  Status s = Meta(f, key, &value);
-  if (!s.ok()) return s;
-  if (!ParseDecimal(*value, out)) {
+  RETURN_IF_ERROR(Meta(f, key, &value));
+  if (!ParseInteger(*value, out)) {
     const char* kind = std::is_signed_v<T> ? "a signed" : "an unsigned";
     return Malformed(f, "meta " + key, "'" + *value + "' is not " + kind + " 64-bit integer");
   }
@@ -76,25 +75,22 @@ Status OneTag(const ServiceFields& f, std::string_view prefix, std::string_view*
 Status DecodeIdentity(const ServiceFields& f, NodeRecord* r) {
   for (auto [key, field] : {std::pair{"cluster", &r->cluster}, std::pair{"shard", &r->shard},
                             std::pair{"node", &r->node}}) {
-    Status s = MetaName(f, key, field);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(MetaName(f, key, field));
   }
   std::string id = ServiceId(r->cluster, r->shard, r->node);
   if (f.service_id != id) {
     return Malformed(f, "ID", "is not '" + id + "' (from meta cluster, shard, node)");
   }
   const std::string* role = nullptr;
-  Status s = Meta(f, "role", &role);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(Meta(f, "role", &role));
   std::optional<Role> parsed = ParseRole(*role);
   if (!parsed) {
     return Malformed(f, "meta role", "'" + *role + "' is not primary, replica or unknown");
   }
   r->role = *parsed;
   std::string_view shard_tag, role_tag;
-  s = OneTag(f, kShardTag, &shard_tag);
-  if (s.ok()) s = OneTag(f, kRoleTag, &role_tag);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(OneTag(f, kShardTag, &shard_tag));
+  RETURN_IF_ERROR(OneTag(f, kRoleTag, &role_tag));
   if (shard_tag != r->shard) {
     return Malformed(f, "tag shard:<value>", "disagrees with meta shard '" + r->shard + "'");
   }
@@ -106,11 +102,10 @@ Status DecodeIdentity(const ServiceFields& f, NodeRecord* r) {
 
 Status DecodeFigures(const ServiceFields& f, NodeRecord* r) {
   int64_t lag_ms = 0, changed_ms = 0;
-  Status s = MetaNumber(f, "timeline", &r->timeline);
-  if (s.ok()) s = MetaNumber(f, "lag_bytes", &r->lag_bytes);
-  if (s.ok()) s = MetaNumber(f, "lag_ms", &lag_ms);
-  if (s.ok()) s = MetaNumber(f, "changed_at", &changed_ms);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(MetaNumber(f, "timeline", &r->timeline));
+  RETURN_IF_ERROR(MetaNumber(f, "lag_bytes", &r->lag_bytes));
+  RETURN_IF_ERROR(MetaNumber(f, "lag_ms", &lag_ms));
+  RETURN_IF_ERROR(MetaNumber(f, "changed_at", &changed_ms));
   if (changed_ms > kMaxWallMillis || changed_ms < -kMaxWallMillis) {
     return Malformed(f, "meta changed_at", "'" + std::to_string(changed_ms) + "' is out of range");
   }
@@ -181,11 +176,10 @@ ServiceFields EncodeNodeRecord(const NodeRecord& r) {
 
 Result<NodeRecord> DecodeNodeRecord(const ServiceFields& fields) {
   NodeRecord record;
-  Status s = DecodeIdentity(fields, &record);
-  if (s.ok()) s = DecodeFigures(fields, &record);
-  if (s.ok()) s = DecodeWeights(fields, &record);
-  if (s.ok()) s = DecodeEndpoint(fields, &record);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(DecodeIdentity(fields, &record));
+  RETURN_IF_ERROR(DecodeFigures(fields, &record));
+  RETURN_IF_ERROR(DecodeWeights(fields, &record));
+  RETURN_IF_ERROR(DecodeEndpoint(fields, &record));
   return record;
 }
 

@@ -1,6 +1,7 @@
 // The range model: "lo hi shard" text and the validation of a flattened map.
 #include "model/range.h"
 
+#include "common/numbers.h"
 #include "model/text.h"
 
 namespace shardgate::model {
@@ -17,10 +18,10 @@ Result<Segment> ParseRangeLine(const std::vector<std::string_view>& f, const std
                            " fields");
   }
   Segment seg;
-  if (!ParseDecimal(f[0], &seg.lo)) {
+  if (!ParseInteger(f[0], &seg.lo)) {
     return InvalidArgument(where + "lo '" + std::string(f[0]) + "' is not a signed 64-bit integer");
   }
-  if (!ParseDecimal(f[1], &seg.hi)) {
+  if (!ParseInteger(f[1], &seg.hi)) {
     return InvalidArgument(where + "hi '" + std::string(f[1]) + "' is not a signed 64-bit integer");
   }
   seg.shard = std::string(f[2]);

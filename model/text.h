@@ -1,11 +1,9 @@
-// Text helpers shared by the model's codecs and HAProxy's map encoding: names, decimal
-// integers, and the line/field splitting of the line-based formats.
+// Text helpers shared by the model's codecs and HAProxy's map encoding: names and the
+// line/field splitting of the line-based formats (integers: common/numbers.h).
 #pragma once
 
-#include <charconv>
 #include <cstddef>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include "common/status.h"
@@ -22,16 +20,6 @@ inline bool IsName(std::string_view text, size_t max_bytes = std::string_view::n
     if (!ok) return false;
   }
   return true;
-}
-
-// Parses the whole of `text` as a base-10 integer of type T. Rejects empty text, '+', blanks,
-// trailing bytes, a '-' for unsigned types, and values out of T's range.
-template <typename T>
-bool ParseDecimal(std::string_view text, T* out) {
-  if (text.empty()) return false;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
-  return ec == std::errc() && ptr == end;
 }
 
 inline bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -60,8 +48,7 @@ Status ForEachLine(std::string_view text, Fn fn) {
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++line_no;
     if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    Status s = fn(line_no, line);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(fn(line_no, line));
   }
   return Status::Ok();
 }

@@ -1,19 +1,11 @@
-// Unit tests for base64, snapshots and service definition decoding.
+// Unit tests for snapshots and service definition decoding.
 #include <doctest/doctest.h>
 
 #include "dev/consul/agent_decode.h"
-#include "dev/consul/base64.h"
 #include "dev/consul/snapshot.h"
 
 namespace shardgate::consul::dev {
 namespace {
-
-TEST_CASE("base64 round-trips and reports the bad byte like Go") {
-  CHECK(Base64Encode("node-a") == "bm9kZS1h");
-  CHECK(*Base64Decode("bm9kZS1h") == "node-a");
-  CHECK(*Base64Decode("") == "");
-  CHECK(Base64Decode("bm9k!S1h").status().message() == "illegal base64 data at input byte 4");
-}
 
 TEST_CASE("a snapshot round-trips entries, tombstones and indexes") {
   KvSnapshot s;

@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "dev/consul/duration.h"
+#include "common/duration.h"
 
 namespace shardgate::consul::dev {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <cctype>
 
-#include "dev/consul/duration.h"
+#include "common/duration.h"
 
 namespace shardgate::consul::dev {
 namespace {

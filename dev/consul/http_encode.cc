@@ -1,7 +1,7 @@
 // Response encoders (see http_encode.h).
 #include "dev/consul/http_encode.h"
 
-#include "dev/consul/base64.h"
+#include "common/base64.h"
 
 namespace shardgate::consul::dev {
 namespace {

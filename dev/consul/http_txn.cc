@@ -1,5 +1,5 @@
 // PUT /v1/txn: KV operations only; Node/Service/Check ops are refused per op.
-#include "dev/consul/base64.h"
+#include "common/base64.h"
 #include "dev/consul/http_decode.h"
 #include "dev/consul/http_encode.h"
 #include "dev/consul/http_handlers.h"

@@ -4,16 +4,18 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/duration.h"
+#include "common/file.h"
+#include "common/flags.h"
 #include "common/log.h"
-#include "dev/consul/duration.h"
+#include "common/numbers.h"
+#include "common/stop_signals.h"
 #include "dev/consul/http_server.h"
 #include "dev/consul/snapshot.h"
 #include "dev/consul/state.h"
@@ -39,31 +41,28 @@ struct Flags {
 };
 
 Status ReadToken(const std::string& path, std::string* token) {
-  std::ifstream in(path);
-  if (!in) return shardgate::InvalidArgument("--acl-token-file: cannot read " + path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  *token = buf.str();
+  Result<std::string> text = shardgate::ReadFile(path);
+  if (!text.ok()) return shardgate::InvalidArgument("--acl-token-file: " + text.status().message());
+  *token = std::move(text).value();
   while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) token->pop_back();
   if (token->empty()) return shardgate::InvalidArgument("--acl-token-file: " + path + " is empty");
   return Status::Ok();
 }
 
 Status ParseDurationFlag(const std::string& name, const std::string& value, Nanos* out) {
-  Result<Nanos> d = ParseGoDuration(value);
+  Result<Nanos> d = shardgate::ParseGoDuration(value);
   if (!d.ok() || *d < Nanos(0)) return shardgate::InvalidArgument(name + ": bad duration " + value);
   *out = *d;
   return Status::Ok();
 }
 
 Status ParseIntFlag(const std::string& name, const std::string& value, int min, int max, int* out) {
-  char* end = nullptr;
-  long v = std::strtol(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || v < min || v > max) {
+  int v = 0;
+  if (!shardgate::ParseInteger(value, &v) || v < min || v > max) {
     return shardgate::InvalidArgument(name + ": expected an integer in [" + std::to_string(min) +
                                       ", " + std::to_string(max) + "], got " + value);
   }
-  *out = static_cast<int>(v);
+  *out = v;
   return Status::Ok();
 }
 
@@ -89,25 +88,29 @@ Status ApplyFlag(const std::string& name, const std::string& value, Flags* f) {
   return Status::Ok();
 }
 
+// Every flag takes a value except --help (-h), which prints the usage.
+shardgate::FlagSet FlagSpec() {
+  shardgate::FlagSet spec;
+  for (const char* name : {"bind", "port", "node", "acl-token-file", "snapshot", "tls-cert",
+                           "tls-key", "reap-tombstones-after", "deregister-critical-min",
+                           "threads"}) {
+    spec.Value(name);
+  }
+  return spec.Bool("help", 'h');
+}
+
 Result<Flags> ParseFlags(int argc, char** argv) {
   Flags f;
   if (const char* token = std::getenv("SHARDGATE_CONSUL_DEV_ACL_TOKEN"); token && *token) {
     f.server.acl_token = token;
   }
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return shardgate::InvalidArgument("help");
-    std::string value;
-    size_t eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return shardgate::InvalidArgument(arg + ": missing value");
-    }
-    RETURN_IF_ERROR(ApplyFlag(arg, value, &f));
+  ASSIGN_OR_RETURN(shardgate::ParsedFlags parsed, FlagSpec().Parse({argv + 1, argv + argc}));
+  if (parsed.Has("help")) return shardgate::InvalidArgument("help");
+  if (!parsed.positional.empty()) {
+    return shardgate::InvalidArgument("unexpected argument " + parsed.positional.front());
+  }
+  for (const auto& [name, value] : parsed.flags) {
+    RETURN_IF_ERROR(ApplyFlag("--" + name, value, &f));
   }
   if (f.server.tls_cert_file.empty() != f.server.tls_key_file.empty()) {
     return shardgate::InvalidArgument("--tls-cert and --tls-key go together");
@@ -125,12 +128,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::cerr << "shardgate-consul-dev: DEVELOPMENT SERVER, in memory, NOT FOR PRODUCTION\n";
-  // Block the stop signals in every thread; one thread waits for them with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before any thread starts: only the stopper thread below takes SIGINT and SIGTERM.
+  shardgate::BlockStopSignals();
   signal(SIGPIPE, SIG_IGN);
 
   std::optional<KvSnapshot> snapshot;
@@ -165,9 +164,8 @@ int main(int argc, char** argv) {
                                                 : ", ACLs enabled, default deny)")
             << std::endl;
   std::thread timers([&state] { state.RunTimers(); });
-  std::thread stopper([&server, stop_signals] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+  std::thread stopper([&server] {
+    shardgate::WaitForStopSignal();
     server.Stop();
   });
   server.Serve();

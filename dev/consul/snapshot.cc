@@ -1,16 +1,10 @@
 // KV snapshot file: JSON with base64 values, written atomically (see snapshot.h).
 #include "dev/consul/snapshot.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "dev/consul/base64.h"
+#include "common/base64.h"
+#include "common/file.h"
 
 namespace shardgate::consul::dev {
 
@@ -66,36 +60,16 @@ Result<KvSnapshot> DecodeSnapshot(const std::string& text) {
 }
 
 Status WriteSnapshotFile(const std::filesystem::path& path, const KvSnapshot& snapshot) {
-  const std::string text = EncodeSnapshot(snapshot);
-  const std::string tmp = path.string() + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Internal("open " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Internal("write " + tmp + ": " + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return Internal("fsync " + tmp + " failed");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Internal("rename " + tmp + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
+  return WriteFileAtomically(path, EncodeSnapshot(snapshot), 0600);
 }
 
 Result<std::optional<KvSnapshot>> ReadSnapshotFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (!std::filesystem::exists(path)) return std::optional<KvSnapshot>();
-    return InvalidArgument("cannot read snapshot " + path.string());
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    if (text.status().code() == Code::kNotFound) return std::optional<KvSnapshot>();
+    return InvalidArgument(text.status().message());
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  Result<KvSnapshot> s = DecodeSnapshot(buf.str());
+  Result<KvSnapshot> s = DecodeSnapshot(*text);
   if (!s.ok()) return InvalidArgument(path.string() + ": " + s.status().message());
   return std::optional<KvSnapshot>(std::move(*s));
 }

@@ -1,7 +1,7 @@
 // State: sessions: create/renew/destroy, TTL expiry and invalidation.
 #include <algorithm>
 
-#include "dev/consul/duration.h"
+#include "common/duration.h"
 #include "dev/consul/state.h"
 
 namespace shardgate::consul::dev {

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/file.h"
 #include "tests/harness/haproxy_process.h"
 #include "tests/harness/ports.h"
 #include "tests/harness/process.h"
@@ -211,8 +212,8 @@ int Start() {
               << TailOfFile(LogFile(), 40);
     return 1;
   }
-  std::ifstream log(LogFile());
-  std::cout << log.rdbuf() << "running in the background, pid " << pid << std::endl;
+  Result<std::string> log = ReadFile(LogFile());
+  std::cout << (log.ok() ? *log : "") << "running in the background, pid " << pid << std::endl;
   return 0;
 }
 
@@ -240,8 +241,8 @@ int PrintStatus() {
     std::cout << "not running\n";
     return 3;
   }
-  std::ifstream env(EnvFile());
-  std::cout << "running, pid " << pid << "\n" << env.rdbuf();
+  Result<std::string> env = ReadFile(EnvFile());
+  std::cout << "running, pid " << pid << "\n" << (env.ok() ? *env : "");
   return 0;
 }
 

@@ -2,9 +2,9 @@
 #include "tests/harness/haproxy_process.h"
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "common/file.h"
 #include "tests/harness/ports.h"
 
 namespace shardgate::harness {
@@ -13,14 +13,6 @@ namespace {
 constexpr const char* kHaproxyBinary = "/usr/sbin/haproxy";
 constexpr auto kSocketTimeout = std::chrono::seconds(5);
 constexpr int kLogTailLines = 30;
-
-Status WriteFile(const std::filesystem::path& path, const std::string& content) {
-  std::ofstream out(path, std::ios::trunc);
-  out << content;
-  out.close();
-  if (!out) return Unavailable("cannot write " + path.string());
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -89,10 +81,8 @@ Result<std::string> HaproxyProcess::Runtime(std::string_view command) {
 }
 
 std::string HaproxyProcess::LogText() const {
-  std::ifstream in(log_path());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  Result<std::string> text = ReadFile(log_path());
+  return text.ok() ? *text : "";
 }
 
 Status HaproxyProcess::Stop(std::chrono::milliseconds timeout) {

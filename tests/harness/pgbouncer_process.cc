@@ -1,9 +1,9 @@
 // PgBouncerProcess: config file, foreground start as postgres, readiness via the admin console.
 #include "tests/harness/pgbouncer_process.h"
 
-#include <fstream>
 #include <thread>
 
+#include "common/file.h"
 #include "tests/harness/haproxy_process.h"
 #include "tests/harness/ports.h"
 #include "tests/harness/psql_client.h"
@@ -14,14 +14,6 @@ namespace {
 
 constexpr const char* kUser = "postgres";  // PgBouncer refuses to run as root
 constexpr int kLogTailLines = 20;
-
-Status WriteText(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return Unavailable("cannot write " + path.string());
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -59,7 +51,7 @@ PgBouncerProcess::~PgBouncerProcess() { (void)Stop(); }
 Status PgBouncerProcess::WriteConfig() const {
   const PgBouncerOptions& o = options_;
   // auth_type trust still requires the user to be listed in auth_file.
-  RETURN_IF_ERROR(WriteText(o.dir / "userlist.txt", std::string("\"") + kUser + "\" \"\"\n"));
+  RETURN_IF_ERROR(WriteFile(o.dir / "userlist.txt", std::string("\"") + kUser + "\" \"\"\n"));
   std::string ini =
       "[databases]\n" +
       o.database + " = host=127.0.0.1 port=" + std::to_string(o.pg_port) + " dbname=" + o.database +
@@ -77,7 +69,7 @@ Status PgBouncerProcess::WriteConfig() const {
       "reserve_pool_size = 0\n"
       "max_client_conn = 100\n"
       "server_login_retry = 1\n";
-  return WriteText(o.dir / "pgbouncer.ini", ini);
+  return WriteFile(o.dir / "pgbouncer.ini", ini);
 }
 
 Status PgBouncerProcess::WaitReady() {

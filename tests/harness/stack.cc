@@ -3,9 +3,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <future>
 
+#include "common/file.h"
 #include "haproxy/range_map.h"
 #include "haproxy/runtime_client.h"
 #include "tests/harness/consul_health.h"
@@ -234,8 +234,7 @@ Result<uint64_t> Stack::PushRangeMap(const std::vector<model::Segment>& segments
   haproxy::RuntimeClient client(haproxy_->socket());
   ASSIGN_OR_RETURN(uint64_t version, client.PushRangeMap(spec_.ranges_map_path, segments));
   // Keep the file in step so a Restart() comes back with the same map.
-  std::ofstream out(spec_.ranges_map_path, std::ios::trunc);
-  out << haproxy::RenderMapFile(segments, version);
+  RETURN_IF_ERROR(WriteFile(spec_.ranges_map_path, haproxy::RenderMapFile(segments, version)));
   return version;
 }
 
@@ -293,17 +292,9 @@ void Stack::PublishControlPlaneEnv() {
 Status Stack::WriteEnvFile(const std::filesystem::path& path) const {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "# shardgate local stack: source this file (. " << path.string() << ")\n";
-    for (const auto& [k, v] : env_) out << "export " << k << "=" << ShellQuote(v) << "\n";
-    out.close();
-    if (!out) return Unavailable("cannot write " + tmp.string());
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Unavailable("cannot rename " + tmp.string() + ": " + ec.message());
-  return Status::Ok();
+  std::string text = "# shardgate local stack: source this file (. " + path.string() + ")\n";
+  for (const auto& [k, v] : env_) text += "export " + k + "=" + ShellQuote(v) + "\n";
+  return WriteFileAtomically(path, text);
 }
 
 }  // namespace shardgate::harness

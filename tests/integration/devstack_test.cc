@@ -4,11 +4,10 @@
 
 #include <sys/types.h>
 
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <vector>
 
+#include "common/file.h"
 #include "consul/client.h"
 #include "consul/curl_transport.h"
 #include "tests/harness/process.h"
@@ -33,13 +32,6 @@ StackOptions ControlPlaneOptions() {
   o.agent_args = {"--interval=250ms"};
   o.agents_passing_timeout = seconds(20);
   return o;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 // Every process of the stack: postmasters and their children, HAProxy, Consul, the agents.
@@ -107,7 +99,9 @@ TEST_CASE("a stack with Consul and agents is ready only when every node passes w
     }
 
     REQUIRE(s.WriteEnvFile(env_path).ok());
-    std::string env = ReadFile(env_path);
+    Result<std::string> env_file = ReadFile(env_path);
+    REQUIRE_MESSAGE(env_file.ok(), env_file.status().ToString());
+    const std::string& env = *env_file;
     const std::string addr = "'" + s.consul()->address() + "'";
     CHECK(env.find("export SHARDGATE_CONSUL_ADDR=" + addr + "\n") != std::string::npos);
     CHECK(env.find("export CONSUL_HTTP_ADDR=" + addr + "\n") != std::string::npos);

@@ -3,17 +3,17 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <thread>
 #include <string>
 
+#include "common/file.h"
 #include "haproxy/config.h"
 #include "haproxy/runtime_client.h"
 #include "haproxy/runtime_socket.h"
 #include "tests/harness/ports.h"
 #include "tests/harness/process.h"
+#include "tests/harness/stack.h"
 #include "tests/harness/temp_dir.h"
 
 namespace shardgate::haproxy {
@@ -21,16 +21,9 @@ namespace {
 
 using harness::TempDir;
 
-void WriteFile(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  REQUIRE(out.good());
-}
-
-std::string SourceDir() {
-  const char* dir = std::getenv("SHARDGATE_SOURCE_DIR");
-  REQUIRE_MESSAGE(dir != nullptr, "SHARDGATE_SOURCE_DIR is not set (run through ctest)");
-  return dir;
+void Write(const std::filesystem::path& path, const std::string& text) {
+  Status written = WriteFile(path, text);
+  REQUIRE_MESSAGE(written.ok(), written.ToString());
 }
 
 // A spec for two shards whose files live in `dir`, with the repository's Lua router.
@@ -41,11 +34,11 @@ ConfigSpec SpecIn(const std::filesystem::path& dir) {
   spec.ro_port = harness::FreePort().value();
   spec.stats_port = harness::FreePort().value();
   spec.socket_path = (dir / "haproxy.sock").string();
-  spec.lua_dir = SourceDir() + "/lua";
+  spec.lua_dir = (harness::SourceDir() / "lua").string();
   spec.ranges_map_path = (dir / "shardgate_ranges.map").string();
   spec.cancel_map_path = (dir / "shardgate_cancel.map").string();
-  WriteFile(spec.ranges_map_path, "");
-  WriteFile(spec.cancel_map_path, "");
+  Write(spec.ranges_map_path, "");
+  Write(spec.cancel_map_path, "");
   return spec;
 }
 
@@ -71,7 +64,7 @@ TEST_CASE("haproxy -c accepts the rendered configuration with the repository's r
   ConfigSpec spec = SpecIn((*dir)->path());
   REQUIRE(ValidateConfigSpec(spec).ok());
   const std::string cfg = ((*dir)->path() / "haproxy.cfg").string();
-  WriteFile(cfg, RenderConfig(spec));
+  Write(cfg, RenderConfig(spec));
   CheckAccepted({cfg});
 }
 
@@ -81,14 +74,14 @@ TEST_CASE("haproxy -c accepts the fragment loaded after an existing configuratio
   ConfigSpec spec = SpecIn((*dir)->path());
   const std::string base = ((*dir)->path() / "haproxy.cfg").string();
   const std::string fragment = ((*dir)->path() / "shardgate.cfg").string();
-  WriteFile(base,
-            "global\n  log stdout format raw local0\n"
-            "defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n"
-            "  timeout server 30s\n"
-            "frontend web\n  bind 127.0.0.1:" + std::to_string(harness::FreePort().value()) +
-                "\n  default_backend app\n"
-                "backend app\n  server a 127.0.0.1:1\n");
-  WriteFile(fragment, RenderFragment(spec));
+  Write(base,
+        "global\n  log stdout format raw local0\n"
+        "defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n"
+        "  timeout server 30s\n"
+        "frontend web\n  bind 127.0.0.1:" + std::to_string(harness::FreePort().value()) +
+            "\n  default_backend app\n"
+            "backend app\n  server a 127.0.0.1:1\n");
+  Write(fragment, RenderFragment(spec));
   CheckAccepted({base, fragment});
 }
 
@@ -106,7 +99,7 @@ TEST_CASE("a pushed range map is what HAProxy holds afterwards, and versions inc
   REQUIRE(dir.ok());
   ConfigSpec spec = SpecIn((*dir)->path());
   const std::string cfg = ((*dir)->path() / "haproxy.cfg").string();
-  WriteFile(cfg, RenderConfig(spec));
+  Write(cfg, RenderConfig(spec));
   harness::ProcessOptions options;
   options.argv = {"haproxy", "-db", "-f", cfg};
   options.log_path = (*dir)->path() / "haproxy.log";

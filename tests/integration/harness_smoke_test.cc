@@ -3,10 +3,9 @@
 
 #include <sys/types.h>
 
-#include <fstream>
-#include <sstream>
 #include <vector>
 
+#include "common/file.h"
 #include "tests/harness/pg_node.h"
 #include "tests/harness/psql_client.h"
 #include "tests/harness/process.h"
@@ -17,13 +16,6 @@ namespace shardgate::harness {
 namespace {
 
 using std::chrono::seconds;
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // The pids of `pids` that still run.
 std::vector<pid_t> LivePids(const std::vector<pid_t>& pids) {
@@ -106,7 +98,9 @@ TEST_CASE("a stack starts haproxy from the rendered config and leaves nothing be
     CHECK(info->find("Pid: " + std::to_string(s.haproxy()->pid())) != std::string::npos);
 
     REQUIRE(s.WriteEnvFile(env_path).ok());
-    std::string env = ReadFile(env_path);
+    Result<std::string> env_file = ReadFile(env_path);
+    REQUIRE_MESSAGE(env_file.ok(), env_file.status().ToString());
+    const std::string& env = *env_file;
     CHECK(env.find("export SHARDGATE_RW_PORT='" + std::to_string(s.rw_port()) + "'") !=
           std::string::npos);
     CHECK(env.find("shard_2/n2:" + std::to_string(s.Node("shard_2", "n2")->port()) +

@@ -3,9 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/file.h"
 #include "tests/harness/psql_client.h"
 #include "tests/integration/router_fixture.h"
 
@@ -24,14 +23,11 @@ Status RequireScram(harness::PgNode& primary) {
       std::string("do $$ begin if not exists (select from pg_roles where rolname = '") + kUser +
       "') then create role " + kUser + " login password '" + kPassword + "'; end if; end $$"));
   std::filesystem::path hba = primary.data_dir() / "pg_hba.conf";
-  std::ifstream in(hba);
-  std::stringstream rules;
-  rules << in.rdbuf();
+  ASSIGN_OR_RETURN(std::string rules, ReadFile(hba));
   std::string line = std::string("host all ") + kUser + " 127.0.0.1/32 scram-sha-256\n";
-  if (rules.str().find(line) != 0) {
-    std::ofstream out(hba, std::ios::trunc);  // rewritten in place: owner and mode stay
-    out << line << rules.str();
-    if (!out) return Unavailable("cannot write " + hba.string());
+  if (rules.find(line) != 0) {
+    // Rewritten in place: owner and mode stay.
+    RETURN_IF_ERROR(WriteFile(hba, line + rules));
   }
   return primary.WaitForValue("select pg_reload_conf() and exists (select from pg_hba_file_rules "
                               "where '" + std::string(kUser) + "' = any(user_name) and "

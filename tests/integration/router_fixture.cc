@@ -4,11 +4,11 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <thread>
 
+#include "common/file.h"
 #include "haproxy/runtime_client.h"
 #include "tests/harness/psql_client.h"
 
@@ -24,11 +24,10 @@ std::vector<std::string> SplitCsv(const std::string& line) {
   return fields;
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+// A log's text, or why it could not be read (for messages and checks on psql's output).
+std::string LogText(const std::filesystem::path& path) {
+  Result<std::string> text = ReadFile(path);
+  return text.ok() ? *text : text.status().ToString();
 }
 
 bool EndsWith(const std::string& text, std::string_view suffix) {
@@ -103,7 +102,7 @@ Result<CancelOutcome> CancelSleepVia(harness::Stack& stack, int port, int64_t ke
           std::string(kSleep) + "'",
       "1", std::chrono::seconds(10));
   if (!sleeping.ok()) {
-    return Unavailable("the sleep never ran on " + shard + ": " + ReadFile(options.log_path));
+    return Unavailable("the sleep never ran on " + shard + ": " + LogText(options.log_path));
   }
   auto signalled = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(psql->Signal(SIGINT));
@@ -112,7 +111,7 @@ Result<CancelOutcome> CancelSleepVia(harness::Stack& stack, int port, int64_t ke
   outcome.exit_code = exit_code;
   outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - signalled);
-  outcome.output = ReadFile(options.log_path);
+  outcome.output = LogText(options.log_path);
   return outcome;
 }
 
