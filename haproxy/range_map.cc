@@ -4,6 +4,7 @@
 #include <map>
 
 #include "common/numbers.h"
+#include "model/text.h"
 
 namespace shardgate::haproxy {
 
