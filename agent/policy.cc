@@ -29,15 +29,6 @@ std::string DownReason(const Status& status) {
 
 }  // namespace
 
-std::string_view HealthName(Health health) {
-  switch (health) {
-    case Health::kPassing: return "passing";
-    case Health::kWarning: return "warning";
-    case Health::kCritical: return "critical";
-  }
-  return "critical";
-}
-
 bool StateChanged(const NodeState& a, const NodeState& b) {
   return a.status != b.status || a.role != b.role || a.timeline != b.timeline ||
          a.weight != b.weight;

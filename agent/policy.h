@@ -4,19 +4,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "agent/pool_probe.h"
 #include "agent/probe.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "model/node_record.h"
+#include "model/node_status.h"
 
 namespace shardgate::agent {
 
-enum class Health { kPassing, kWarning, kCritical };
-
-// "passing", "warning", "critical": Consul's own words, used in logs and metrics too.
-std::string_view HealthName(Health health);
+using model::Health;
+using model::HealthName;
 
 // Thresholds; docs/agent.md gives the formula and why the defaults.
 struct PolicyConfig {
@@ -31,7 +30,7 @@ struct PolicyConfig {
   int weight_buckets = 8;  // published weights are multiples of 256 / weight_buckets
 };
 
-inline constexpr int kMaxWeight = 256;
+using model::kMaxWeight;
 
 // What the agent publishes. `reason` is a short stable code: ok, starting, lagging, saturated,
 // pool_queue, draining, down, hung, probe_error.

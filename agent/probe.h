@@ -2,17 +2,15 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "model/node_status.h"
 
 namespace shardgate::agent {
 
-enum class Role { kUnknown, kPrimary, kReplica };
-
-// "unknown", "primary", "replica": the same text in tags, meta, logs and metrics.
-std::string_view RoleName(Role role);
+using model::Role;
+using model::RoleName;
 
 // What one probe saw. Lag fields are already interpreted (see SampleFromRow): a primary always
 // has zero lag, a replica that has replayed everything it received has zero lag in time.

@@ -121,13 +121,4 @@ Result<ProbeSample> SampleFromRow(const ProbeRow& row) {
   return sample;
 }
 
-std::string_view RoleName(Role role) {
-  switch (role) {
-    case Role::kPrimary: return "primary";
-    case Role::kReplica: return "replica";
-    case Role::kUnknown: return "unknown";
-  }
-  return "unknown";
-}
-
 }  // namespace shardgate::agent

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "model/node_record.h"
 
 namespace shardgate::agent {
 namespace {
@@ -17,36 +18,42 @@ consul::CheckStatus ToConsul(Health h) {
   return consul::CheckStatus::kCritical;
 }
 
-std::string WallMillis(WallTime t) {
-  return std::to_string(std::chrono::duration_cast<Millis>(t.time_since_epoch()).count());
+model::NodeRecord Record(const PublisherConfig& config, const NodeState& state) {
+  model::NodeRecord r;
+  r.cluster = config.cluster;
+  r.shard = config.shard;
+  r.node = config.node;
+  r.address = config.address;
+  r.port = config.port;
+  r.role = state.role;
+  r.health = state.status;
+  r.timeline = state.timeline;
+  r.weight = state.weight;
+  r.lag_bytes = state.lag_bytes;
+  r.lag = state.lag;
+  r.changed_at = state.changed_at;
+  return r;
 }
 
 }  // namespace
 
 std::string ServiceId(const PublisherConfig& config) {
-  return config.cluster + "-" + config.shard + "-" + config.node;
+  return model::ServiceId(config.cluster, config.shard, config.node);
 }
 
-std::string CheckId(const PublisherConfig& config) { return "service:" + ServiceId(config); }
+std::string CheckId(const PublisherConfig& config) { return model::CheckId(ServiceId(config)); }
 
 consul::ServiceRegistration BuildRegistration(const PublisherConfig& config, const NodeState& state) {
+  model::ServiceFields fields = model::EncodeNodeRecord(Record(config, state));
   consul::ServiceRegistration reg;
-  reg.id = ServiceId(config);
+  reg.id = std::move(fields.service_id);
   reg.name = config.service_name;
-  std::string role(RoleName(state.role));
-  reg.tags = {"shard:" + config.shard, "role:" + role};
-  reg.address = config.address;
-  reg.port = config.port;
-  reg.meta = {{"cluster", config.cluster},
-              {"shard", config.shard},
-              {"node", config.node},
-              {"role", role},
-              {"timeline", std::to_string(state.timeline)},
-              {"lag_bytes", std::to_string(state.lag_bytes)},
-              {"lag_ms", std::to_string(state.lag.count())},
-              {"changed_at", WallMillis(state.changed_at)}};
-  reg.weights.passing = std::max(state.weight, 1);
-  reg.weights.warning = state.weight;
+  reg.tags = std::move(fields.tags);
+  reg.address = std::move(fields.address);
+  reg.port = fields.port;
+  reg.meta = std::move(fields.meta);
+  reg.weights.passing = fields.weight_passing;
+  reg.weights.warning = fields.weight_warning;
   consul::TtlCheck check;
   check.ttl = config.ttl;
   check.deregister_critical_service_after = config.deregister_after;

@@ -29,14 +29,13 @@ struct PublisherConfig {
   uint32_t jitter_seed = 1;
 };
 
-// "<cluster>-<shard>-<node>" and "service:<ID>".
+// "<cluster>-<shard>-<node>" and "service:<ID>" (model::ServiceId, model::CheckId).
 std::string ServiceId(const PublisherConfig& config);
 std::string CheckId(const PublisherConfig& config);
 
-// The registration for `state`: tags shard:<s> and role:<r>; meta cluster, shard, node, role,
-// timeline, lag_bytes, lag_ms, changed_at (wall ms); Weights.Passing = max(weight, 1) because
-// Consul refuses 0 (the policy never passes a 0 weight while passing), Weights.Warning = weight;
-// a TTL check carrying the state's status.
+// The registration for `state`: the node record's service ID, tags, meta and weights
+// (model::EncodeNodeRecord; docs/interfaces.md §3) under `service_name`, and a TTL check
+// carrying the state's status.
 consul::ServiceRegistration BuildRegistration(const PublisherConfig& config, const NodeState& state);
 
 // The TTL check's output: "<reason> role=<r> weight=<w> lag_bytes=<n> lag_ms=<n>".

@@ -32,7 +32,7 @@ Status PublishLoop(const AgentConfig& config, const Clock& clock, Publisher& pub
     if (snap.version == seen && clock.Now() < next) continue;
     seen = snap.version;
     next = publisher.Step(snap.state);
-    board.PostPublishStats(publisher.stats());
+    PostPublishStats(board, publisher.stats());
   }
   Status s = publisher.Shutdown();
   Log(s.ok() ? LogLevel::kInfo : LogLevel::kWarn, "agent_withdrawn",
@@ -72,7 +72,7 @@ void ProbeRound::Run() {
     LogTransition(last_logged_, state);
     last_logged_ = state;
   }
-  board_.PostState(state, figures_);
+  PostState(board_, state, figures_);
 }
 
 Status RunAgent(const AgentConfig& config, const Clock& clock, NodeProbe& probe, PoolProbe* pool,

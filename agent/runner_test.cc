@@ -73,7 +73,7 @@ TEST_CASE("maintenance mode read by the publisher drains the node on the next ro
   round.Run();
   PublisherStats stats;
   stats.maintenance = true;
-  board.PostPublishStats(stats);
+  PostPublishStats(board, stats);
   round.Run();
   CHECK(board.Snapshot().state.reason == "draining");
   CHECK(board.Snapshot().state.weight == 0);

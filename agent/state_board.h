@@ -2,13 +2,13 @@
 // the publisher, /metrics and agent-check readers.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
+#include <string>
 
 #include "agent/policy.h"
 #include "agent/publisher.h"
 #include "common/clock.h"
+#include "common/latest_board.h"
 
 namespace shardgate::agent {
 
@@ -27,46 +27,23 @@ struct BoardSnapshot {
   NodeState state;
   ProbeFigures probe;
   PublisherStats publish;
-  uint64_t version = 0;  // bumped by every state post
+  uint64_t version = 0;  // owned by the board: bumped by every PostState
 };
 
-// Thread-safety: every method locks; safe from any thread.
-class StateBoard {
- public:
-  void PostState(const NodeState& state, const ProbeFigures& figures) {
-    std::lock_guard lock(mu_);
-    snapshot_.state = state;
-    snapshot_.probe = figures;
-    ++snapshot_.version;
-    cv_.notify_all();
-  }
-  void PostPublishStats(const PublisherStats& stats) {
-    std::lock_guard lock(mu_);
-    snapshot_.publish = stats;
-  }
-  BoardSnapshot Snapshot() const {
-    std::lock_guard lock(mu_);
-    return snapshot_;
-  }
-  // Waits until a state newer than `seen_version` is posted, `Wake` is called, or `until`.
-  // Returns the snapshot at that point.
-  BoardSnapshot WaitNewer(uint64_t seen_version, std::chrono::steady_clock::time_point until) {
-    std::unique_lock lock(mu_);
-    cv_.wait_until(lock, until, [&] { return snapshot_.version != seen_version || woken_; });
-    woken_ = false;
-    return snapshot_;
-  }
-  void Wake() {
-    std::lock_guard lock(mu_);
-    woken_ = true;
-    cv_.notify_all();
-  }
+// Thread-safety: see LatestBoard.
+using StateBoard = LatestBoard<BoardSnapshot>;
 
- private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  BoardSnapshot snapshot_;
-  bool woken_ = false;
-};
+// A probe round's outcome: a new version, which wakes the publisher.
+inline void PostState(StateBoard& board, const NodeState& state, const ProbeFigures& figures) {
+  board.PostEdit([&](BoardSnapshot& s) {
+    s.state = state;
+    s.probe = figures;
+  });
+}
+
+// The publisher's own figures: no new version, so the publisher does not wake itself.
+inline void PostPublishStats(StateBoard& board, const PublisherStats& stats) {
+  board.Amend([&](BoardSnapshot& s) { s.publish = stats; });
+}
 
 }  // namespace shardgate::agent

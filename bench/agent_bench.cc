@@ -64,13 +64,13 @@ std::string HaproxyStatus(HaproxyProcess& haproxy, const std::string& backend) {
   return "?";
 }
 
-bool ConsulCritical(consul::Client& client, const std::string& id, bool* passing) {
+bool ConsulCritical(consul::Client& client, const std::string& check_id, bool* passing) {
   auto entries = client.HealthService("shardgate-orders", false);
   *passing = false;
   if (!entries.ok()) return false;
   for (const auto& e : entries->value) {
     for (const auto& c : e.checks) {
-      if (c.check_id != "service:" + id) continue;
+      if (c.check_id != check_id) continue;
       *passing = c.status == consul::CheckStatus::kPassing;
       return c.status == consul::CheckStatus::kCritical;
     }
@@ -95,7 +95,7 @@ void Trial(PgNode& node, consul::Client& client, AgentProcess& agent, HaproxyPro
   auto ready_deadline = Clock::now() + seconds(15);
   bool passing = false;
   while (Clock::now() < ready_deadline) {
-    ConsulCritical(client, agent.service_id(), &passing);
+    ConsulCritical(client, agent.check_id(), &passing);
     // A server with only agent-check shows "no check" while up.
     std::string by_agent = HaproxyStatus(haproxy, "by_agent");
     if (passing && HaproxyStatus(haproxy, "by_check") == "UP" && (by_agent == "UP" || by_agent == "no check")) break;
@@ -111,7 +111,7 @@ void Trial(PgNode& node, consul::Client& client, AgentProcess& agent, HaproxyPro
   double agent_ms = -1, check_ms = -1, agent_check_ms = -1;
   while (Clock::now() < t0 + seconds(5) && (agent_ms < 0 || check_ms < 0 || agent_check_ms < 0)) {
     double now = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    if (agent_ms < 0 && ConsulCritical(client, agent.service_id(), &passing)) agent_ms = now;
+    if (agent_ms < 0 && ConsulCritical(client, agent.check_id(), &passing)) agent_ms = now;
     if (check_ms < 0 && HaproxyStatus(haproxy, "by_check").starts_with("DOWN")) check_ms = now;
     if (agent_check_ms < 0 && HaproxyStatus(haproxy, "by_agent").starts_with("DOWN")) agent_check_ms = now;
     std::this_thread::sleep_for(milliseconds(5));

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 
+#include "haproxy/range_map.h"
 #include "tests/harness/ports.h"
 #include "tests/harness/stack.h"
 
@@ -60,7 +61,7 @@ Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int ser
 }
 
 Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
-                                        const std::vector<haproxy::Segment>& segments,
+                                        const std::vector<model::Segment>& segments,
                                         std::chrono::milliseconds inspect_delay,
                                         std::filesystem::path lua_dir) {
   auto rw = harness::FreePort();
@@ -109,8 +110,8 @@ core.register_action("shardgate_track", { "tcp-res" }, function(txn) end, 0)
   return Status::Ok();
 }
 
-std::vector<haproxy::Segment> EvenSegments(int count, int64_t width) {
-  std::vector<haproxy::Segment> segments;
+std::vector<model::Segment> EvenSegments(int count, int64_t width) {
+  std::vector<model::Segment> segments;
   segments.reserve(static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) {
     segments.push_back({i * width, i * width + width - 1, i % 2 == 0 ? "shard_1" : "shard_2"});

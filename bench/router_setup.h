@@ -10,7 +10,7 @@
 
 #include "common/status.h"
 #include "haproxy/config.h"
-#include "haproxy/range_map.h"
+#include "model/range.h"
 #include "tests/harness/haproxy_process.h"
 
 namespace shardgate::bench {
@@ -32,7 +32,7 @@ Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int ser
 // as version 1, and the given inspect-delay. lua_dir: the router's Lua (default: lua/ of the
 // source tree).
 Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
-                                        const std::vector<haproxy::Segment>& segments,
+                                        const std::vector<model::Segment>& segments,
                                         std::chrono::milliseconds inspect_delay,
                                         std::filesystem::path lua_dir = {});
 
@@ -42,7 +42,7 @@ Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int se
 Status WriteFloorLua(const std::filesystem::path& dir);
 
 // `count` adjacent segments of `width` keys from 0, alternating shard_1 / shard_2.
-std::vector<haproxy::Segment> EvenSegments(int count, int64_t width);
+std::vector<model::Segment> EvenSegments(int count, int64_t width);
 
 // `count` keys spread over [0, count_segments * width), deterministic.
 std::vector<int64_t> SpreadKeys(int count, int segments, int64_t width);

@@ -17,6 +17,7 @@
 #include "haproxy/range_map.h"
 #include "haproxy/runtime_client.h"
 #include "haproxy/runtime_socket.h"
+#include "model/range.h"
 
 namespace shardgate::haproxy {
 namespace {
@@ -112,12 +113,12 @@ std::unique_ptr<RuntimeSocket> MakeSocket(const std::string& where) {
   return std::make_unique<TcpRuntimeSocket>(where.substr(0, colon), port, kSocketTimeout);
 }
 
-Result<std::vector<Segment>> ReadRanges(const std::string& path) {
+Result<std::vector<model::Segment>> ReadRanges(const std::string& path) {
   Result<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status();
-  Result<std::vector<Segment>> segments = ParseRangeText(*text);
+  Result<std::vector<model::Segment>> segments = model::ParseRangeText(*text);
   if (!segments.ok()) return Status(segments.status().code(), path + ": " + segments.status().message());
-  Status s = ValidateSegments(*segments);
+  Status s = model::ValidateSegments(*segments);
   if (!s.ok()) return Status(s.code(), path + ": " + s.message());
   return segments;
 }
@@ -151,7 +152,7 @@ Status MapFileCommand(const Args& args) {
   if (!version_text.ok()) return version_text.status();
   Result<uint64_t> version = ParseVersion(*version_text);
   if (!version.ok()) return version.status();
-  Result<std::vector<Segment>> segments = ReadRanges(args.positional[0]);
+  Result<std::vector<model::Segment>> segments = ReadRanges(args.positional[0]);
   if (!segments.ok()) return segments.status();
   std::cout << RenderMapFile(*segments, *version);
   return Status::Ok();
@@ -170,7 +171,7 @@ Status PushMapCommand(const Args& args) {
     if (!v.ok()) return v.status();
     version = *v;
   }
-  Result<std::vector<Segment>> segments = ReadRanges(args.positional[0]);
+  Result<std::vector<model::Segment>> segments = ReadRanges(args.positional[0]);
   if (!segments.ok()) return segments.status();
   std::unique_ptr<RuntimeSocket> socket = MakeSocket(*socket_path);
   RuntimeClient client(*socket);
@@ -193,7 +194,7 @@ Status ShowMapCommand(const Args& args) {
   if (!decoded.ok()) return decoded.status();
   std::cout << "# version " << decoded->version << ", " << decoded->segments.size()
             << " segments\n";
-  for (const Segment& seg : decoded->segments) {
+  for (const model::Segment& seg : decoded->segments) {
     std::cout << seg.lo << " " << seg.hi << " " << seg.shard << "\n";
   }
   return Status::Ok();

@@ -1,77 +1,18 @@
-// The range map: "lo hi shard" text, validation, and the str-map encoding of docs/interfaces.md §1.
+// The range map's str-map encoding (docs/interfaces.md §1).
 #include "haproxy/range_map.h"
 
-#include <charconv>
 #include <map>
 
+#include "model/text.h"
+
 namespace shardgate::haproxy {
+
+using model::Segment;
+
 namespace {
-
-// Shard names end up in map values and backend names; keep them short enough that one segment
-// always fits in a chunk with plenty of room.
-constexpr size_t kMaxShardNameBytes = 128;
-
-bool ParseInt64(std::string_view text, int64_t* out) {
-  if (text.empty()) return false;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
-  return ec == std::errc() && ptr == end;
-}
-
-bool ParseUint64(std::string_view text, uint64_t* out) {
-  if (text.empty() || text[0] == '+') return false;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
-  return ec == std::errc() && ptr == end;
-}
-
-bool IsShardName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxShardNameBytes) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-// Splits on runs of blanks.
-std::vector<std::string_view> Fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && IsSpace(line[i])) ++i;
-    size_t start = i;
-    while (i < line.size() && !IsSpace(line[i])) ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
-
-// Calls fn(line_number, line) for each line with comments stripped.
-template <typename Fn>
-Status ForEachLine(std::string_view text, Fn fn) {
-  size_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++line_no;
-    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    Status s = fn(line_no, line);
-    if (!s.ok()) return s;
-  }
-  return Status::Ok();
-}
 
 std::string SegmentText(const Segment& s) {
   return std::to_string(s.lo) + ":" + std::to_string(s.hi) + ":" + s.shard;
-}
-
-std::string Describe(const Segment& s) {
-  return "'" + std::to_string(s.lo) + " " + std::to_string(s.hi) + " " + s.shard + "'";
 }
 
 // "lo:hi:shard" -> Segment.
@@ -81,8 +22,9 @@ bool ParseSegmentText(std::string_view text, Segment* out) {
   size_t c2 = text.find(':', c1 + 1);
   if (c2 == std::string_view::npos) return false;
   out->shard = std::string(text.substr(c2 + 1));
-  return ParseInt64(text.substr(0, c1), &out->lo) &&
-         ParseInt64(text.substr(c1 + 1, c2 - c1 - 1), &out->hi) && IsShardName(out->shard);
+  return model::ParseDecimal(text.substr(0, c1), &out->lo) &&
+         model::ParseDecimal(text.substr(c1 + 1, c2 - c1 - 1), &out->hi) &&
+         model::IsShardName(out->shard);
 }
 
 // "<version>|<rest>" -> version and rest.
@@ -90,61 +32,10 @@ bool SplitVersion(std::string_view value, uint64_t* version, std::string_view* r
   size_t bar = value.find('|');
   if (bar == std::string_view::npos) return false;
   *rest = value.substr(bar + 1);
-  return ParseUint64(value.substr(0, bar), version);
+  return model::ParseDecimal(value.substr(0, bar), version);
 }
 
 }  // namespace
-
-Result<std::vector<Segment>> ParseRangeText(std::string_view text) {
-  std::vector<Segment> out;
-  Status s = ForEachLine(text, [&](size_t line_no, std::string_view line) -> Status {
-    std::vector<std::string_view> f = Fields(line);
-    if (f.empty()) return Status::Ok();
-    std::string where = "line " + std::to_string(line_no) + ": ";
-    if (f.size() != 3) {
-      return InvalidArgument(where + "expected 'lo hi shard', got " + std::to_string(f.size()) +
-                             " fields");
-    }
-    Segment seg;
-    if (!ParseInt64(f[0], &seg.lo)) {
-      return InvalidArgument(where + "lo '" + std::string(f[0]) + "' is not a signed 64-bit integer");
-    }
-    if (!ParseInt64(f[1], &seg.hi)) {
-      return InvalidArgument(where + "hi '" + std::string(f[1]) + "' is not a signed 64-bit integer");
-    }
-    seg.shard = std::string(f[2]);
-    if (!IsShardName(seg.shard)) {
-      return InvalidArgument(where + "shard '" + seg.shard +
-                             "' must match [A-Za-z0-9_.-]+ (at most 128 bytes)");
-    }
-    out.push_back(std::move(seg));
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Status ValidateSegments(const std::vector<Segment>& segments) {
-  for (size_t i = 0; i < segments.size(); ++i) {
-    const Segment& seg = segments[i];
-    std::string where = "segment " + std::to_string(i) + " " + Describe(seg) + ": ";
-    if (!IsShardName(seg.shard)) {
-      return InvalidArgument(where + "shard must match [A-Za-z0-9_.-]+ (at most 128 bytes)");
-    }
-    if (seg.lo > seg.hi) return InvalidArgument(where + "lo is greater than hi");
-    if (i == 0) continue;
-    const Segment& prev = segments[i - 1];
-    if (seg.lo < prev.lo) {
-      return InvalidArgument(where + "not sorted: starts before segment " + std::to_string(i - 1) +
-                             " " + Describe(prev));
-    }
-    if (seg.lo <= prev.hi) {
-      return InvalidArgument(where + "overlaps segment " + std::to_string(i - 1) + " " +
-                             Describe(prev));
-    }
-  }
-  return Status::Ok();
-}
 
 std::vector<std::pair<std::string, std::string>> EncodeMapEntries(
     const std::vector<Segment>& segments, uint64_t version) {
@@ -199,8 +90,8 @@ Result<Meta> ParseMeta(std::string_view value) {
   size_t bar = 0;
   bool ok = SplitVersion(value, &m.version, &rest) && m.version > 0 &&
             (bar = rest.find('|')) != std::string_view::npos &&
-            ParseUint64(rest.substr(0, bar), &m.nchunks) &&
-            ParseUint64(rest.substr(bar + 1), &m.nsegments);
+            model::ParseDecimal(rest.substr(0, bar), &m.nchunks) &&
+            model::ParseDecimal(rest.substr(bar + 1), &m.nsegments);
   if (!ok) {
     return ProtocolError("meta '" + std::string(value) +
                          "' is not '<version>|<nchunks>|<nsegments>'");
@@ -243,7 +134,7 @@ Result<DecodedMap> DecodeMapEntries(
     uint64_t index = 0;
     if (key == kMetaKey) {
       meta_value = &value;
-    } else if (key.size() > 1 && key[0] == 'c' && ParseUint64(key.substr(1), &index)) {
+    } else if (key.size() > 1 && key[0] == 'c' && model::ParseDecimal(key.substr(1), &index)) {
       if (!chunks.emplace(index, &value).second) return ProtocolError("duplicate entry " + key);
     } else {
       return ProtocolError("unexpected entry '" + key + "' in a range map");
@@ -271,15 +162,15 @@ Result<DecodedMap> DecodeMapEntries(
     return ProtocolError("meta announces " + std::to_string(meta->nsegments) +
                          " segments, chunks hold " + std::to_string(out.segments.size()));
   }
-  Status valid = ValidateSegments(out.segments);
+  Status valid = model::ValidateSegments(out.segments);
   if (!valid.ok()) return ProtocolError(valid.message());
   return out;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> ParseMapFile(std::string_view text) {
   std::vector<std::pair<std::string, std::string>> out;
-  Status s = ForEachLine(text, [&](size_t line_no, std::string_view line) -> Status {
-    std::vector<std::string_view> f = Fields(line);
+  Status s = model::ForEachLine(text, [&](size_t line_no, std::string_view line) -> Status {
+    std::vector<std::string_view> f = model::Fields(line);
     if (f.empty()) return Status::Ok();
     if (f.size() != 2) {
       return InvalidArgument("line " + std::to_string(line_no) + ": expected 'key value', got " +

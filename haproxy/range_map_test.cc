@@ -1,4 +1,4 @@
-// Tests for range text parsing, validation and the str-map encoding (docs/interfaces.md §1).
+// Tests for the range map's str-map encoding (docs/interfaces.md §1).
 #include "haproxy/range_map.h"
 
 #include <doctest/doctest.h>
@@ -7,6 +7,8 @@
 
 namespace shardgate::haproxy {
 namespace {
+
+using model::Segment;
 
 // n adjacent segments of width 100 starting at `start`, spread over three shards.
 std::vector<Segment> MakeSegments(size_t n, int64_t start = 0) {
@@ -28,36 +30,6 @@ void CheckRoundTrip(const std::vector<Segment>& segments, uint64_t version) {
   REQUIRE(decoded.ok());
   CHECK(decoded->version == version);
   CHECK(decoded->segments == segments);
-}
-
-TEST_CASE("range text parses comments, blanks and negative keys") {
-  Result<std::vector<Segment>> r = ParseRangeText(
-      "# orders map\n\n-100 -1 shard_1\n0 999  shard_2   # trailing comment\n\t1000 1999 s.3-x\n");
-  REQUIRE(r.ok());
-  REQUIRE(r->size() == 3);
-  CHECK((*r)[0] == Segment{-100, -1, "shard_1"});
-  CHECK((*r)[2] == Segment{1000, 1999, "s.3-x"});
-}
-
-TEST_CASE("range text errors name the line and the problem") {
-  CHECK(ParseRangeText("1 2 a\n1 2\n").status().message() ==
-        "line 2: expected 'lo hi shard', got 2 fields");
-  CHECK(ParseRangeText("x 2 a").status().message() ==
-        "line 1: lo 'x' is not a signed 64-bit integer");
-  CHECK(ParseRangeText("1 9223372036854775808 a").status().message() ==
-        "line 1: hi '9223372036854775808' is not a signed 64-bit integer");
-  CHECK(ParseRangeText("\n\n1 2 bad/name").status().message().rfind("line 3: shard 'bad/name'", 0) == 0);
-}
-
-TEST_CASE("validation names the offending segment") {
-  CHECK(ValidateSegments({{5, 1, "a"}}).message() == "segment 0 '5 1 a': lo is greater than hi");
-  CHECK(ValidateSegments({{0, 10, "a"}, {10, 20, "b"}}).message() ==
-        "segment 1 '10 20 b': overlaps segment 0 '0 10 a'");
-  CHECK(ValidateSegments({{10, 20, "a"}, {0, 5, "b"}}).message() ==
-        "segment 1 '0 5 b': not sorted: starts before segment 0 '10 20 a'");
-  CHECK(ValidateSegments({{0, 1, "a b"}}).code() == Code::kInvalidArgument);
-  CHECK(ValidateSegments({{0, 1, std::string(129, 'a')}}).code() == Code::kInvalidArgument);
-  CHECK(ValidateSegments(MakeSegments(1000)).ok());
 }
 
 TEST_CASE("a small map encodes to meta and one chunk in the documented format") {
@@ -85,9 +57,6 @@ TEST_CASE("the int64 bounds survive encoding") {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   CheckRoundTrip({{kMin, -1, "neg"}, {0, kMax, "pos"}}, 1);
-  Result<std::vector<Segment>> r = ParseRangeText("-9223372036854775808 9223372036854775807 all\n");
-  REQUIRE(r.ok());
-  CHECK((*r)[0] == Segment{kMin, kMax, "all"});
 }
 
 TEST_CASE("chunks are filled close to the bound, not one segment each") {

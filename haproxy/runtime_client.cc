@@ -225,10 +225,10 @@ Status RuntimeClient::AddMapEntries(std::string_view map_path, uint64_t generati
 }
 
 Result<uint64_t> RuntimeClient::PushRangeMap(std::string_view map_path,
-                                             const std::vector<Segment>& segments,
+                                             const std::vector<model::Segment>& segments,
                                              uint64_t version) {
   Status s = CheckArg("map path", map_path);
-  if (s.ok()) s = ValidateSegments(segments);
+  if (s.ok()) s = model::ValidateSegments(segments);
   if (!s.ok()) return s;
   if (version == 0) {
     Result<uint64_t> next = NextMapVersion(map_path);

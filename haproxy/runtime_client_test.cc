@@ -15,8 +15,8 @@ constexpr const char* kMetaAbsent = "type=str, case=sensitive, found=no\n\n";
 constexpr const char* kMeta4 =
     "type=str, case=sensitive, found=yes, idx=tree, key=\"meta\", value=\"4|1|1\", type=\"str\"\n\n";
 
-std::vector<Segment> MakeSegments(size_t n) {
-  std::vector<Segment> out;
+std::vector<model::Segment> MakeSegments(size_t n) {
+  std::vector<model::Segment> out;
   for (size_t i = 0; i < n; ++i) {
     int64_t lo = static_cast<int64_t>(i) * 1000;
     out.push_back({lo, lo + 999, "shard_" + std::to_string(i % 3 + 1)});
@@ -65,7 +65,7 @@ TEST_CASE("a large push is split into payload commands under 12 KiB that carry e
   FakeRuntimeSocket socket;
   socket.ReplyOnce("prepare map ", std::string("New version created: 2\n\n"));
   RuntimeClient client(socket);
-  std::vector<Segment> segments = MakeSegments(10'000);
+  std::vector<model::Segment> segments = MakeSegments(10'000);
   REQUIRE(client.PushRangeMap(kMap, segments, 9).ok());
   std::vector<std::string> adds = socket.CommandsStartingWith("add map @2 ");
   CHECK(adds.size() > 10);
@@ -202,7 +202,7 @@ TEST_CASE("reading the range map decodes what show map lists") {
   Result<DecodedMap> map = client.ReadRangeMap(kMap);
   REQUIRE(map.ok());
   CHECK(map->version == 4);
-  CHECK(map->segments == std::vector<Segment>{{-5, 5, "a"}, {6, 9, "b"}});
+  CHECK(map->segments == std::vector<model::Segment>{{-5, 5, "a"}, {6, 9, "b"}});
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "model/node_record.h"
 #include "tests/harness/haproxy_process.h"
 #include "tests/harness/ports.h"
 
@@ -114,8 +115,10 @@ AgentProcess::~AgentProcess() {
 }
 
 std::string AgentProcess::service_id() const {
-  return options_.cluster + "-" + options_.shard + "-" + options_.node;
+  return model::ServiceId(options_.cluster, options_.shard, options_.node);
 }
+
+std::string AgentProcess::check_id() const { return model::CheckId(service_id()); }
 
 Result<std::string> AgentProcess::Metrics() {
   auto reply = Exchange(metrics_port_, "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n",

@@ -34,8 +34,9 @@ class AgentProcess {
   AgentProcess(const AgentProcess&) = delete;
   AgentProcess& operator=(const AgentProcess&) = delete;
 
-  // "<cluster>-<shard>-<node>", the Consul service ID the agent registers.
+  // The Consul service ID the agent registers, and the ID of its TTL check (model/node_record.h).
   std::string service_id() const;
+  std::string check_id() const;
   int metrics_port() const { return metrics_port_; }
   int agent_check_port() const { return agent_check_port_; }
   pid_t pid() const { return process_ ? process_->pid() : 0; }

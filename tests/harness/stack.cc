@@ -6,6 +6,7 @@
 #include <fstream>
 #include <future>
 
+#include "haproxy/range_map.h"
 #include "haproxy/runtime_client.h"
 #include "tests/harness/consul_health.h"
 #include "tests/harness/ports.h"
@@ -139,7 +140,7 @@ Status Stack::StartHaproxy() {
   ho.tcp_ports = {spec_.rw_port, spec_.ro_port, spec_.stats_port};
   std::string map_text;
   if (!options_.segments.empty()) {
-    st = haproxy::ValidateSegments(options_.segments);
+    st = model::ValidateSegments(options_.segments);
     if (!st.ok()) return st;
     map_text = haproxy::RenderMapFile(options_.segments, 1);
   }
@@ -240,7 +241,7 @@ std::string Stack::stats_url() const {
   return "http://127.0.0.1:" + std::to_string(spec_.stats_port) + "/stats";
 }
 
-Result<uint64_t> Stack::PushRangeMap(const std::vector<haproxy::Segment>& segments) {
+Result<uint64_t> Stack::PushRangeMap(const std::vector<model::Segment>& segments) {
   if (haproxy_ == nullptr) return Unavailable("the stack runs without HAProxy");
   haproxy::RuntimeClient client(haproxy_->socket());
   Result<uint64_t> version = client.PushRangeMap(spec_.ranges_map_path, segments);

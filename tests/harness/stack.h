@@ -12,7 +12,7 @@
 
 #include "common/status.h"
 #include "haproxy/config.h"
-#include "haproxy/range_map.h"
+#include "model/range.h"
 #include "tests/harness/agent_process.h"
 #include "tests/harness/consul_dev_process.h"
 #include "tests/harness/haproxy_process.h"
@@ -25,7 +25,7 @@ struct StackOptions {
   std::vector<std::string> shards = {"shard_1"};
   int replicas = 1;                         // per shard; nodes are n1 (primary), n2, ...
   bool haproxy = true;                      // start HAProxy with the router
-  std::vector<haproxy::Segment> segments;   // initial range map (version 1); empty = no map
+  std::vector<model::Segment> segments;   // initial range map (version 1); empty = no map
   int rw_port = 0;                          // HAProxy frontends and stats; 0 = a free port
   int ro_port = 0;
   int stats_port = 0;
@@ -82,7 +82,7 @@ class Stack {
   std::string stats_url() const;
 
   // Replaces HAProxy's range map at run time (prepare/add/commit map); returns the version.
-  Result<uint64_t> PushRangeMap(const std::vector<haproxy::Segment>& segments);
+  Result<uint64_t> PushRangeMap(const std::vector<model::Segment>& segments);
 
   // Takes ownership of a component started after the stack; destroyed before everything that
   // was started earlier. Returns it for convenience.

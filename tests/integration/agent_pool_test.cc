@@ -93,7 +93,7 @@ struct PoolStack {
     for (const auto& e : entries->value) {
       if (e.service.id != agent->service_id()) continue;
       for (const auto& c : e.checks) {
-        if (c.check_id != "service:" + agent->service_id()) continue;
+        if (c.check_id != agent->check_id()) continue;
         seen = {true, c.status, c.output, e.service.weights.passing, e.service.weights.warning};
       }
     }

@@ -98,7 +98,7 @@ struct Stack {
       seen.registered = true;
       seen.service = e.service;
       for (const auto& c : e.checks) {
-        if (c.check_id == "service:" + agent->service_id()) {
+        if (c.check_id == agent->check_id()) {
           seen.status = c.status;
           seen.output = c.output;
         }

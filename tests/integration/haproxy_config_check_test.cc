@@ -116,7 +116,7 @@ TEST_CASE("a pushed range map is what HAProxy holds afterwards, and versions inc
   RuntimeClient client(socket);
   REQUIRE(WaitForSocket(client, std::chrono::steady_clock::now() + std::chrono::seconds(10)));
 
-  std::vector<Segment> segments;
+  std::vector<model::Segment> segments;
   for (int64_t i = 0; i < 20'000; ++i) {
     int64_t lo = i * 10 - 100'000;
     segments.push_back({lo, lo + 9, i % 2 ? "shard_1" : "shard_2"});
@@ -134,7 +134,7 @@ TEST_CASE("a pushed range map is what HAProxy holds afterwards, and versions inc
   CHECK(*second == 2);
   held = client.ReadRangeMap(spec.ranges_map_path);
   REQUIRE(held.ok());
-  CHECK(held->segments == std::vector<Segment>{{-5, 5, "shard_2"}});
+  CHECK(held->segments == std::vector<model::Segment>{{-5, 5, "shard_2"}});
 
   Result<uint64_t> bad = client.PushRangeMap((*dir)->path().string() + "/unknown.map", {});
   CHECK(bad.status().code() == Code::kNotFound);

@@ -38,7 +38,7 @@ bool EndsWith(const std::string& text, std::string_view suffix) {
 
 }  // namespace
 
-std::vector<haproxy::Segment> BaseSegments() {
+std::vector<model::Segment> BaseSegments() {
   return {{-1000, -1, "shard_2"}, {0, 4999, "shard_1"}, {5000, 9999, "shard_2"}};
 }
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "haproxy/range_map.h"
+#include "model/range.h"
 #include "tests/harness/pgwire_client.h"
 #include "tests/harness/process.h"
 #include "tests/harness/stack.h"
@@ -16,7 +16,7 @@
 namespace shardgate::integration {
 
 // -1000..-1 -> shard_2, 0..4999 -> shard_1, 5000..9999 -> shard_2; 10000 and up is unmapped.
-std::vector<haproxy::Segment> BaseSegments();
+std::vector<model::Segment> BaseSegments();
 
 // The fleet, started on first use and shared by every test of the binary (starting four
 // PostgreSQL nodes once keeps the suite within its time budget). Returns nullptr, after
