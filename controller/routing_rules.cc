@@ -22,7 +22,7 @@ WallTime FromMillis(int64_t ms) { return WallTime(Millis(ms)); }
 std::string RuleName(const RoutingRule& rule) { return "rule " + std::to_string(rule.id); }
 
 // Appends [lo, hi] -> shard, merging with the previous segment when they touch and agree.
-void Append(std::vector<haproxy::Segment>& out, int64_t lo, int64_t hi, const std::string& shard) {
+void Append(std::vector<model::Segment>& out, int64_t lo, int64_t hi, const std::string& shard) {
   if (!out.empty() && out.back().shard == shard && Wide(out.back().hi) + 1 == Wide(lo)) {
     out.back().hi = hi;
     return;
@@ -39,7 +39,7 @@ Status ValidateRule(const RoutingRule& rule) {
                            std::to_string(rule.hi));
   }
   // The shard name ends up in HAProxy map values: the range map's own charset check decides.
-  Status shard = haproxy::ValidateSegments({{rule.lo, rule.hi, rule.shard}});
+  Status shard = model::ValidateSegments({{rule.lo, rule.hi, rule.shard}});
   if (!shard.ok()) return InvalidArgument(RuleName(rule) + ": shard: " + shard.message());
   if (rule.expires_at && *rule.expires_at <= rule.created_at) {
     return InvalidArgument(RuleName(rule) + ": expires_at is not after created_at");

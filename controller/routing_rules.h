@@ -9,7 +9,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "haproxy/range_map.h"
+#include "model/range.h"
 
 namespace shardgate::controller {
 
@@ -47,7 +47,7 @@ bool Expired(const RoutingRule& rule, WallTime now);
 
 // The effective map at one instant.
 struct FlatMap {
-  std::vector<haproxy::Segment> segments;  // sorted, non-overlapping; touching same-shard pieces merged
+  std::vector<model::Segment> segments;  // sorted, non-overlapping; touching same-shard pieces merged
   // The earliest expiry among the rules still live at `now`: the map may change by itself then.
   std::optional<WallTime> next_change;
 };

@@ -32,7 +32,7 @@ std::optional<std::string> BruteForce(const std::vector<RoutingRule>& rules, int
 }
 
 std::optional<std::string> Lookup(const FlatMap& flat, int64_t key) {
-  for (const haproxy::Segment& s : flat.segments) {
+  for (const model::Segment& s : flat.segments) {
     if (s.lo <= key && key <= s.hi) return s.shard;
   }
   return std::nullopt;
@@ -41,7 +41,7 @@ std::optional<std::string> Lookup(const FlatMap& flat, int64_t key) {
 TEST_CASE("a newer rule wins where it overlaps an older one and the older one keeps the rest") {
   std::vector<RoutingRule> rules = {Rule(1, 0, 4999, "shard_1"), Rule(2, 1000, 2000, "shard_3")};
   FlatMap flat = Flatten(rules, At(10));
-  std::vector<haproxy::Segment> want = {
+  std::vector<model::Segment> want = {
       {0, 999, "shard_1"}, {1000, 2000, "shard_3"}, {2001, 4999, "shard_1"}};
   CHECK(flat.segments == want);
   CHECK_FALSE(flat.next_change.has_value());
@@ -55,19 +55,19 @@ TEST_CASE("an expired rule disappears and uncovers the rules it shadowed") {
   REQUIRE(before.next_change.has_value());
   CHECK(*before.next_change == At(3600));
   FlatMap after = Flatten(rules, At(3600));
-  CHECK(after.segments == std::vector<haproxy::Segment>{{0, 4999, "shard_1"}});
+  CHECK(after.segments == std::vector<model::Segment>{{0, 4999, "shard_1"}});
   CHECK_FALSE(after.next_change.has_value());
 }
 
 TEST_CASE("touching pieces of the same shard are merged into one segment") {
   std::vector<RoutingRule> rules = {Rule(1, 0, 9, "a"), Rule(2, 10, 19, "a"), Rule(3, 5, 12, "a")};
-  CHECK(Flatten(rules, At(0)).segments == std::vector<haproxy::Segment>{{0, 19, "a"}});
+  CHECK(Flatten(rules, At(0)).segments == std::vector<model::Segment>{{0, 19, "a"}});
 }
 
 TEST_CASE("rules at the ends of the int64 range flatten without overflow") {
   std::vector<RoutingRule> rules = {Rule(1, kMin, kMax, "all"), Rule(2, kMax, kMax, "top"),
                                     Rule(3, kMin, kMin + 1, "bottom")};
-  std::vector<haproxy::Segment> want = {
+  std::vector<model::Segment> want = {
       {kMin, kMin + 1, "bottom"}, {kMin + 2, kMax - 1, "all"}, {kMax, kMax, "top"}};
   CHECK(Flatten(rules, At(0)).segments == want);
 }
@@ -86,7 +86,7 @@ TEST_CASE("random rule sets flatten to what a per-key reading of the rules gives
     }
     WallTime now = At(int64_t(rng() % 12));
     FlatMap flat = Flatten(rules, now);
-    CHECK(haproxy::ValidateSegments(flat.segments).ok());
+    CHECK(model::ValidateSegments(flat.segments).ok());
     for (size_t i = 1; i < flat.segments.size(); ++i) {
       bool touching = flat.segments[i - 1].hi + 1 == flat.segments[i].lo;
       CHECK_FALSE((touching && flat.segments[i - 1].shard == flat.segments[i].shard));
