@@ -250,30 +250,28 @@ Result<AgentConfig> BuildConfig(const RawConfig& raw) {
     Status s = it->second(value, cfg);
     if (!s.ok()) return InvalidArgument(key + ": " + s.message());
   }
-  Status cross = CrossCheck(raw, cfg);
-  if (!cross.ok()) return cross;
+  RETURN_IF_ERROR(CrossCheck(raw, cfg));
   return cfg;
 }
 
 Result<AgentConfig> LoadConfig(const ConfigSources& sources) {
-  auto flags = ParseFlags(sources.args);
-  if (!flags.ok()) return flags.status();
+  ASSIGN_OR_RETURN(auto flags, ParseFlags(sources.args));
   RawConfig merged;
-  auto config_path = flags->find("config");
-  if (config_path != flags->end()) {
+  auto config_path = flags.find("config");
+  if (config_path != flags.end()) {
     auto text = sources.read_file(config_path->second);
     if (!text.ok()) return InvalidArgument("config: cannot read " + config_path->second);
     auto file = ParseConfigFile(*text);
     if (!file.ok()) return InvalidArgument("config: " + config_path->second + ": " + file.status().message());
     merged = *file;
-    flags->erase(config_path);
+    flags.erase(config_path);
   }
   for (const std::string& key : ConfigKeys()) {
     std::string name = "SHARDGATE_AGENT_" + key;
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::toupper(ch); });
     if (auto v = sources.getenv(name)) merged[key] = *v;
   }
-  for (auto& [key, value] : *flags) merged[key] = value;
+  for (auto& [key, value] : flags) merged[key] = value;
   return BuildConfig(merged);
 }
 

@@ -39,17 +39,16 @@ int ConfigError(const std::string& message) {
 }
 
 Result<consul::ClientConfig> ConsulConfig(const AgentConfig& cfg) {
-  auto ccfg = consul::ConfigFromEnvironment();
-  if (!ccfg.ok()) return ccfg.status();
+  ASSIGN_OR_RETURN(auto ccfg, consul::ConfigFromEnvironment());
   if (!cfg.consul_address.empty()) {
     auto addr = consul::NormalizeAddress(cfg.consul_address, /*https=*/false);
     if (!addr.ok()) return InvalidArgument("consul_address: " + addr.status().message());
-    ccfg->address = *addr;
+    ccfg.address = *addr;
   }
   // Everything goes to the local agent: short budgets keep a hung Consul from delaying the
   // publisher (and so the SIGTERM withdrawal) for long.
-  ccfg->request_timeout = cfg.consul_timeout;
-  ccfg->connect_timeout = std::min(ccfg->connect_timeout, cfg.consul_timeout);
+  ccfg.request_timeout = cfg.consul_timeout;
+  ccfg.connect_timeout = std::min(ccfg.connect_timeout, cfg.consul_timeout);
   return ccfg;
 }
 

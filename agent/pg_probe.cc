@@ -6,12 +6,11 @@
 namespace shardgate::agent {
 
 Result<ProbeSample> PgProbe::Probe(SteadyTime deadline) {
-  auto result = session_.Query(kProbeSql, deadline);
-  if (!result.ok()) return result.status();
-  if (result->rows.size() != 1) {
-    return ProtocolError("probe returned " + std::to_string(result->rows.size()) + " rows, want 1");
+  ASSIGN_OR_RETURN(auto result, session_.Query(kProbeSql, deadline));
+  if (result.rows.size() != 1) {
+    return ProtocolError("probe returned " + std::to_string(result.rows.size()) + " rows, want 1");
   }
-  return SampleFromRow(result->rows[0]);
+  return SampleFromRow(result.rows[0]);
 }
 
 }  // namespace shardgate::agent

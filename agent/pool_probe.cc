@@ -43,18 +43,14 @@ Result<PoolSample> PoolSampleFromShowPools(const QueryResult& result, const std:
     if (static_cast<size_t>(db) >= row.size() || !row[db]) continue;
     if (*row[db] == "pgbouncer") continue;  // the admin console itself
     if (!database.empty() && *row[db] != database) continue;
-    auto w = Cell(row, waiting, "cl_waiting");
-    auto s = Cell(row, maxwait, "maxwait");
-    if (!w.ok()) return w.status();
-    if (!s.ok()) return s.status();
+    ASSIGN_OR_RETURN(int64_t w, Cell(row, waiting, "cl_waiting"));
+    ASSIGN_OR_RETURN(int64_t s, Cell(row, maxwait, "maxwait"));
     int64_t us = 0;
     if (maxwait_us >= 0) {
-      auto u = Cell(row, maxwait_us, "maxwait_us");
-      if (!u.ok()) return u.status();
-      us = *u;
+      ASSIGN_OR_RETURN(us, Cell(row, maxwait_us, "maxwait_us"));
     }
-    sample.cl_waiting += *w;
-    Millis wait = std::chrono::duration_cast<Millis>(std::chrono::seconds(*s) +
+    sample.cl_waiting += w;
+    Millis wait = std::chrono::duration_cast<Millis>(std::chrono::seconds(s) +
                                                      std::chrono::microseconds(us));
     sample.maxwait = std::max(sample.maxwait, wait);
   }
@@ -62,9 +58,8 @@ Result<PoolSample> PoolSampleFromShowPools(const QueryResult& result, const std:
 }
 
 Result<PoolSample> PoolProbe::Probe(SteadyTime deadline) {
-  auto result = session_.Query("SHOW POOLS", deadline);
-  if (!result.ok()) return result.status();
-  return PoolSampleFromShowPools(*result, database_);
+  ASSIGN_OR_RETURN(auto result, session_.Query("SHOW POOLS", deadline));
+  return PoolSampleFromShowPools(result, database_);
 }
 
 }  // namespace shardgate::agent

@@ -91,8 +91,7 @@ Status PqSession::Send(const char* sql, SteadyTime deadline) {
 }
 
 Result<QueryResult> PqSession::RunQuery(const char* sql, SteadyTime deadline) {
-  Status sent = Send(sql, deadline);
-  if (!sent.ok()) return sent;
+  RETURN_IF_ERROR(Send(sql, deadline));
   QueryResult out;
   Status outcome = ProtocolError("query returned no result");
   for (;;) {
@@ -119,15 +118,13 @@ Result<QueryResult> PqSession::Query(const char* sql, SteadyTime deadline) {
   if (conn_ != nullptr && PQstatus(conn_) != CONNECTION_OK) Close();
   bool reused = conn_ != nullptr;
   if (!reused) {
-    Status connected = Connect(deadline);
-    if (!connected.ok()) return connected;
+    RETURN_IF_ERROR(Connect(deadline));
   }
   auto result = RunQuery(sql, deadline);
   // A kept connection may have died with a restarted server: one fresh attempt within the same
   // deadline tells "server down" from "our old socket is stale".
   if (!result.ok() && reused && result.status().code() == Code::kUnavailable) {
-    Status connected = Connect(deadline);
-    if (!connected.ok()) return connected;
+    RETURN_IF_ERROR(Connect(deadline));
     result = RunQuery(sql, deadline);
   }
   return result;

@@ -103,7 +103,7 @@ Result<ProbeSample> SampleFromRow(const ProbeRow& row) {
   for (const Status* s : {&recovery.status(), &timeline.status(), &receive.status(), &replay.status(),
                           &streaming.status(), &paused.status(), &age_ms.status(),
                           &backends.status(), &max_conn.status()}) {
-    if (!s->ok()) return *s;
+    RETURN_IF_ERROR(*s);
   }
   ProbeSample sample;
   sample.role = *recovery ? Role::kReplica : Role::kPrimary;

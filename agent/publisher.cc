@@ -79,8 +79,7 @@ Publisher::Publisher(consul::Client& client, const Clock& clock, PublisherConfig
       rng_(config_.jitter_seed) {}
 
 Status Publisher::Register(const NodeState& desired) {
-  Status s = client_.RegisterService(BuildRegistration(config_, desired));
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(client_.RegisterService(BuildRegistration(config_, desired)));
   ++stats_.registrations;
   stats_.last_success = clock_.WallNow();
   registered_ = true;
@@ -89,7 +88,7 @@ Status Publisher::Register(const NodeState& desired) {
   Log(LogLevel::kInfo, "consul_registered",
       {{"service_id", service_id_}, {"status", std::string(HealthName(desired.status))},
        {"role", std::string(RoleName(desired.role))}, {"weight", std::to_string(desired.weight)}});
-  return s;
+  return Status::Ok();
 }
 
 Status Publisher::UpdateCheck(const NodeState& desired) {
@@ -102,9 +101,8 @@ Status Publisher::UpdateCheck(const NodeState& desired) {
 }
 
 Status Publisher::PollAgent() {
-  auto service = client_.AgentService(service_id_);
-  if (!service.ok()) return service.status();
-  bool maintenance = service->has_value() && (*service)->in_maintenance;
+  ASSIGN_OR_RETURN(auto service, client_.AgentService(service_id_));
+  bool maintenance = service.has_value() && service->in_maintenance;
   if (maintenance != maintenance_) {
     Log(LogLevel::kInfo, "consul_maintenance",
         {{"service_id", service_id_}, {"enabled", maintenance ? "true" : "false"}});
@@ -112,19 +110,17 @@ Status Publisher::PollAgent() {
   maintenance_ = maintenance;
   stats_.maintenance = maintenance;
   // The agent forgot us (restarted without state, or reaped after a long critical spell).
-  if (!service->has_value()) registered_ = false;
+  if (!service.has_value()) registered_ = false;
   return Status::Ok();
 }
 
 Status Publisher::Sync(const NodeState& desired, SteadyTime now) {
   if (last_poll_ == SteadyTime{} || now >= last_poll_ + config_.heartbeat) {
-    Status polled = PollAgent();
-    if (!polled.ok()) return polled;
+    RETURN_IF_ERROR(PollAgent());
     last_poll_ = now;
   }
   if (!registered_ || StateChanged(registered_state_, desired)) {
-    Status s = Register(desired);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(Register(desired));
   }
   if (checked_ && checked_status_ == desired.status && now < last_check_ + config_.heartbeat) {
     return Status::Ok();
@@ -136,11 +132,11 @@ Status Publisher::Sync(const NodeState& desired, SteadyTime now) {
     s = Register(desired);
     if (s.ok()) s = UpdateCheck(desired);
   }
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(s);
   checked_ = true;
   checked_status_ = desired.status;
   last_check_ = now;
-  return s;
+  return Status::Ok();
 }
 
 SteadyTime Publisher::Backoff(SteadyTime now, const Status& why) {

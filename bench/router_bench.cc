@@ -116,29 +116,19 @@ struct Setup {
 };
 
 Status StartAll(Setup& s) {
-  auto dir = harness::TempDir::Create("shardgate-router-bench");
-  if (!dir.ok()) return dir.status();
-  s.dir = std::move(*dir);
-  auto responder = harness::FakePgServer::Start(1);
-  if (!responder.ok()) return responder.status();
-  s.responder = std::move(*responder);
-  auto plain = StartPlainHaproxy(s.dir->path() / "plain", s.responder->port());
-  if (!plain.ok()) return plain.status();
-  s.plain = std::move(*plain);
-  auto router = StartRouterHaproxy(s.dir->path() / "router", s.responder->port(),
-                                   EvenSegments(10, kSegmentWidth), milliseconds(5000));
-  if (!router.ok()) return router.status();
-  s.router = std::move(*router);
-  Status floor_lua = WriteFloorLua(s.dir->path() / "floor_lua");
-  if (!floor_lua.ok()) return floor_lua;
-  auto floor = StartRouterHaproxy(s.dir->path() / "floor", s.responder->port(),
-                                  EvenSegments(10, kSegmentWidth), milliseconds(5000),
-                                  s.dir->path() / "floor_lua");
-  if (!floor.ok()) return floor.status();
-  s.floor = std::move(*floor);
+  ASSIGN_OR_RETURN(s.dir, harness::TempDir::Create("shardgate-router-bench"));
+  ASSIGN_OR_RETURN(s.responder, harness::FakePgServer::Start(1));
+  ASSIGN_OR_RETURN(s.plain, StartPlainHaproxy(s.dir->path() / "plain", s.responder->port()));
+  ASSIGN_OR_RETURN(s.router,
+                   StartRouterHaproxy(s.dir->path() / "router", s.responder->port(),
+                                      EvenSegments(10, kSegmentWidth), milliseconds(5000)));
+  RETURN_IF_ERROR(WriteFloorLua(s.dir->path() / "floor_lua"));
+  ASSIGN_OR_RETURN(s.floor,
+                   StartRouterHaproxy(s.dir->path() / "floor", s.responder->port(),
+                                      EvenSegments(10, kSegmentWidth), milliseconds(5000),
+                                      s.dir->path() / "floor_lua"));
   for (BenchHaproxy* h : {&s.plain, &s.router, &s.floor}) {
-    Status pinned = PinProcess(h->process->pid(), kHaproxyCpu);
-    if (!pinned.ok()) return pinned;
+    RETURN_IF_ERROR(PinProcess(h->process->pid(), kHaproxyCpu));
   }
   return Status::Ok();
 }

@@ -32,24 +32,22 @@ Result<double> RunPgbench(const Target& target) {
                                    "-T", std::to_string(kDurationSeconds),
                                    "-h", "127.0.0.1", "-p", std::to_string(target.port),
                                    "-U", "postgres", "postgres"};
-  auto run = harness::RunCommand(argv, {{"PGOPTIONS", target.pgoptions}},
-                                 seconds(kDurationSeconds + 30));
-  if (!run.ok()) return run.status();
+  ASSIGN_OR_RETURN(auto run, harness::RunCommand(argv, {{"PGOPTIONS", target.pgoptions}},
+                                                 seconds(kDurationSeconds + 30)));
   std::smatch match;
   static const std::regex kTps(R"(tps = ([0-9.]+))");
-  if (run->exit_code != 0 || !std::regex_search(run->out, match, kTps)) {
-    return Internal("pgbench failed: " + run->err.substr(0, 400));
+  if (run.exit_code != 0 || !std::regex_search(run.out, match, kTps)) {
+    return Internal("pgbench failed: " + run.err.substr(0, 400));
   }
   return std::stod(match[1]);
 }
 
 Status InitPgbench(int port) {
-  auto init = harness::RunCommand(
-      {"pgbench", "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-p", std::to_string(port), "-U",
-       "postgres", "postgres"},
-      {}, seconds(120));
-  if (!init.ok()) return init.status();
-  if (init->exit_code != 0) return Internal("pgbench -i failed: " + init->err.substr(0, 400));
+  ASSIGN_OR_RETURN(auto init,
+                   harness::RunCommand({"pgbench", "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-p",
+                                        std::to_string(port), "-U", "postgres", "postgres"},
+                                       {}, seconds(120)));
+  if (init.exit_code != 0) return Internal("pgbench -i failed: " + init.err.substr(0, 400));
   return Status::Ok();
 }
 

@@ -45,19 +45,17 @@ std::string Replace(std::string text, std::string_view from, const std::string& 
 }  // namespace
 
 Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int server_port) {
-  auto port = harness::FreePort();
-  if (!port.ok()) return port.status();
+  ASSIGN_OR_RETURN(auto port, harness::FreePort());
   std::filesystem::create_directories(dir);
   harness::HaproxyOptions options;
   options.dir = dir;
   options.socket_path = (dir / "haproxy.sock").string();
   options.config_text = Replace(std::string(kPlainConfig), "@SOCKET@", options.socket_path);
-  options.config_text = Replace(options.config_text, "@PORT@", std::to_string(*port));
+  options.config_text = Replace(options.config_text, "@PORT@", std::to_string(port));
   options.config_text = Replace(options.config_text, "@SERVER_PORT@", std::to_string(server_port));
-  options.tcp_ports = {*port};
-  auto process = harness::HaproxyProcess::Start(std::move(options));
-  if (!process.ok()) return process.status();
-  return BenchHaproxy{std::move(*process), *port, 0, ""};
+  options.tcp_ports = {port};
+  ASSIGN_OR_RETURN(auto process, harness::HaproxyProcess::Start(std::move(options)));
+  return BenchHaproxy{std::move(process), port, 0, ""};
 }
 
 Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
@@ -80,8 +78,7 @@ Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int se
   for (std::string shard : {"shard_1", "shard_2"}) {
     spec.shards.push_back({shard, {{"s1", "127.0.0.1", server_port}}, {}});
   }
-  Status valid = haproxy::ValidateConfigSpec(spec);
-  if (!valid.ok()) return valid;
+  RETURN_IF_ERROR(haproxy::ValidateConfigSpec(spec));
   harness::HaproxyOptions options;
   options.dir = dir;
   options.config_text = haproxy::RenderConfig(spec);
@@ -89,9 +86,8 @@ Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int se
   options.tcp_ports = {spec.rw_port, spec.ro_port};
   options.files = {{spec.ranges_map_path, haproxy::RenderMapFile(segments, 1)},
                    {spec.cancel_map_path, ""}};
-  auto process = harness::HaproxyProcess::Start(std::move(options));
-  if (!process.ok()) return process.status();
-  return BenchHaproxy{std::move(*process), spec.rw_port, spec.ro_port, spec.ranges_map_path};
+  ASSIGN_OR_RETURN(auto process, harness::HaproxyProcess::Start(std::move(options)));
+  return BenchHaproxy{std::move(process), spec.rw_port, spec.ro_port, spec.ranges_map_path};
 }
 
 Status WriteFloorLua(const std::filesystem::path& dir) {

@@ -1,5 +1,8 @@
-// Names of status codes and Status formatting.
+// Names of status codes, Status formatting and annotation, and the abort on a misused Result.
 #include "common/status.h"
+
+#include <cstdio>
+#include <cstdlib>
 
 namespace shardgate {
 
@@ -25,5 +28,22 @@ std::string Status::ToString() const {
   out += message_;
   return out;
 }
+
+Status Annotate(const Status& status, std::string_view context) {
+  if (status.ok()) return status;
+  std::string message(context);
+  message += ": ";
+  message += status.message();
+  return Status(status.code(), std::move(message));
+}
+
+namespace internal {
+
+void DieOnErrorValue(const Status& status) {
+  std::fprintf(stderr, "Result::value() on error: %s\n", status.ToString().c_str());
+  std::abort();
+}
+
+}  // namespace internal
 
 }  // namespace shardgate

@@ -1,4 +1,4 @@
-// Status and Result<T>: expected failures as values (STYLE.md "Errors"), never exceptions.
+// Status and Result<T>: expected failures as values, never exceptions.
 #pragma once
 
 #include <optional>
@@ -54,6 +54,16 @@ inline Status PermissionDenied(std::string m) { return {Code::kPermissionDenied,
 inline Status ProtocolError(std::string m) { return {Code::kProtocol, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
+// "<context>: <message>" with the same code; an ok status stays ok. For adding what the caller
+// was doing to an error it passes on, e.g. Annotate(s, "map " + path).
+Status Annotate(const Status& status, std::string_view context);
+
+namespace internal {
+// Prints "Result::value() on error: <status>" to stderr and aborts: reading the value of an
+// error Result is a broken invariant, not an expected failure.
+[[noreturn]] void DieOnErrorValue(const Status& status);
+}  // namespace internal
+
 // Result<T>: a value or a non-ok Status.
 // REQUIRES: a Result built from a Status is built from a non-ok one.
 template <typename T>
@@ -66,18 +76,70 @@ class [[nodiscard]] Result {
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  // REQUIRES: ok().
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
+  // REQUIRES: ok(). On an error Result these abort the program, naming the status.
+  T& value() & { return Checked(); }
+  const T& value() const& { return Checked(); }
+  T&& value() && { return std::move(Checked()); }
+  T* operator->() { return &Checked(); }
+  const T* operator->() const { return &Checked(); }
+  T& operator*() & { return Checked(); }
+  const T& operator*() const& { return Checked(); }
 
  private:
+  T& Checked() {
+    if (!value_.has_value()) internal::DieOnErrorValue(status_);
+    return *value_;
+  }
+  const T& Checked() const {
+    if (!value_.has_value()) internal::DieOnErrorValue(status_);
+    return *value_;
+  }
+
   std::optional<T> value_;
   Status status_;
 };
+
+// The same Result with its error annotated as above; a value passes through untouched.
+template <typename T>
+Result<T> Annotate(Result<T> result, std::string_view context) {
+  if (result.ok()) return result;
+  return Annotate(result.status(), context);
+}
+
+namespace internal {
+inline const Status& StatusOf(const Status& status) { return status; }
+template <typename T>
+const Status& StatusOf(const Result<T>& result) {
+  return result.status();
+}
+}  // namespace internal
+
+// Early return on error. These are macros because a function cannot return from its caller;
+// everything else about errors is plain functions and values.
+//
+// RETURN_IF_ERROR(expr): evaluates expr (a Status or a Result<T>) once; if it is an error,
+// returns its Status from the enclosing function (which returns Status or some Result<U>).
+#define RETURN_IF_ERROR(expr)                                                      \
+  do {                                                                             \
+    if (const auto& shardgate_status_or_ = (expr); !shardgate_status_or_.ok()) {   \
+      return ::shardgate::internal::StatusOf(shardgate_status_or_);                \
+    }                                                                              \
+  } while (false)
+
+// ASSIGN_OR_RETURN(lhs, expr): evaluates expr (a Result<T>) once; on error returns its Status
+// from the enclosing function, otherwise moves the value into lhs, which is a declaration
+// (`auto x`, `const Foo& f`) or an existing variable. It expands to several statements, so it
+// cannot be the unbraced body of an if or a loop. A lhs with a comma needs a type alias.
+#define ASSIGN_OR_RETURN(lhs, ...)                                                \
+  SHARDGATE_ASSIGN_OR_RETURN_IMPL(SHARDGATE_CONCAT(shardgate_result_, __COUNTER__), lhs, \
+                                  __VA_ARGS__)
+
+#define SHARDGATE_ASSIGN_OR_RETURN_IMPL(result, lhs, ...) \
+  auto result = (__VA_ARGS__);                            \
+  if (!result.ok()) return result.status();               \
+  lhs = std::move(result).value()
+
+#define SHARDGATE_CONCAT(a, b) SHARDGATE_CONCAT_INNER(a, b)
+#define SHARDGATE_CONCAT_INNER(a, b) a##b
 
 }  // namespace shardgate

@@ -12,7 +12,7 @@
 namespace shardgate::consul {
 namespace {
 
-// Consul clamps wait to 10 min (reference §1.1); the timeout must cover what the server holds.
+// Consul clamps wait to 10 min; the timeout must cover what the server holds.
 constexpr std::chrono::milliseconds kMaxWait = std::chrono::minutes(10);
 
 std::string AppendParam(std::string path, std::string_view name, std::string_view value) {
@@ -39,7 +39,7 @@ std::string KvPath(std::string_view key) { return "/v1/kv/" + EscapePath(key); }
 template <typename T, typename Decoder>
 Result<Queried<T>> DecodeKvQuery(Result<Queried<HttpResponse>> answer, std::string_view path,
                                  Decoder decode) {
-  if (!answer.ok()) return answer.status();
+  RETURN_IF_ERROR(answer);
   Queried<T> out{T{}, answer->meta};
   if (answer->value.status == 404) return out;
   Result<T> value = decode(answer->value.body);
@@ -66,29 +66,22 @@ Result<HttpResponse> Client::Send(const Call& call) {
   request.timeout = call.timeout.count() > 0 ? call.timeout : config_.request_timeout;
   request.cancel = call.cancel;
   if (!config_.token.empty()) request.headers["X-Consul-Token"] = config_.token;
-  Result<HttpResponse> response = transport_.Do(request);
-  if (!response.ok()) {
-    return Status(response.status().code(), "consul " + call.method + " " +
-                                                std::string(PathWithoutQuery(call.path)) + ": " +
-                                                response.status().message());
-  }
-  return response;
+  return Annotate(transport_.Do(request),
+                  "consul " + call.method + " " + std::string(PathWithoutQuery(call.path)));
 }
 
 Result<HttpResponse> Client::SendExpecting(const Call& call,
                                            std::initializer_list<int> ok_statuses) {
-  Result<HttpResponse> response = Send(call);
-  if (!response.ok()) return response;
-  if (std::find(ok_statuses.begin(), ok_statuses.end(), response->status) == ok_statuses.end()) {
-    return HttpError(call.method, call.path, *response);
+  ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (std::find(ok_statuses.begin(), ok_statuses.end(), response.status) == ok_statuses.end()) {
+    return HttpError(call.method, call.path, response);
   }
   return response;
 }
 
 Result<bool> Client::SendBool(const Call& call) {
-  Result<HttpResponse> response = SendExpecting(call, {200});
-  if (!response.ok()) return response.status();
-  Result<bool> value = DecodeBool(response->body);
+  ASSIGN_OR_RETURN(HttpResponse response, SendExpecting(call, {200}));
+  Result<bool> value = DecodeBool(response.body);
   if (!value.ok()) return DecodeError(call.method, call.path, value.status());
   return value;
 }
@@ -107,30 +100,27 @@ Result<Queried<HttpResponse>> Client::SendQuery(std::string path, const QueryOpt
     call.timeout += wait + wait / 16;  // the server's jitter is up to wait/16
   }
   if (q.stale) call.path = AppendParam(std::move(call.path), "stale", "");
-  Result<HttpResponse> response = SendExpecting(call, {200, 404});
-  if (!response.ok()) return response.status();
-  Result<QueryMeta> meta = ParseQueryMeta(response->headers);
+  ASSIGN_OR_RETURN(HttpResponse response, SendExpecting(call, {200, 404}));
+  Result<QueryMeta> meta = ParseQueryMeta(response.headers);
   if (!meta.ok()) {
     // A 404 without Consul's headers is not Consul's "missing key" (e.g. a proxy's page).
-    if (response->status == 404) return HttpError(call.method, call.path, *response);
+    if (response.status == 404) return HttpError(call.method, call.path, response);
     return DecodeError(call.method, call.path, meta.status());
   }
-  return Queried<HttpResponse>{std::move(response).value(), *meta};
+  return Queried<HttpResponse>{std::move(response), *meta};
 }
 
 Result<std::optional<KvEntry>> Client::Get(std::string_view key) {
-  Result<Queried<std::optional<KvEntry>>> got = BlockingGet(key, QueryOptions{});
-  if (!got.ok()) return got.status();
-  return std::move(got->value);
+  ASSIGN_OR_RETURN(Queried<std::optional<KvEntry>> got, BlockingGet(key, QueryOptions{}));
+  return std::move(got.value);
 }
 
 Result<Queried<std::optional<KvEntry>>> Client::BlockingGet(std::string_view key,
                                                             const QueryOptions& q) {
-  if (Status s = CheckKey(key); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckKey(key));
   auto decode = [key](std::string_view body) -> Result<std::optional<KvEntry>> {
-    Result<std::vector<KvEntry>> entries = DecodeKvEntries(body);
-    if (!entries.ok()) return entries.status();
-    for (KvEntry& entry : *entries) {
+    ASSIGN_OR_RETURN(std::vector<KvEntry> entries, DecodeKvEntries(body));
+    for (KvEntry& entry : entries) {
       if (entry.key == key) return std::optional<KvEntry>(std::move(entry));
     }
     return std::optional<KvEntry>();
@@ -139,9 +129,8 @@ Result<Queried<std::optional<KvEntry>>> Client::BlockingGet(std::string_view key
 }
 
 Result<std::vector<KvEntry>> Client::List(std::string_view prefix) {
-  Result<Queried<std::vector<KvEntry>>> got = BlockingList(prefix, QueryOptions{});
-  if (!got.ok()) return got.status();
-  return std::move(got->value);
+  ASSIGN_OR_RETURN(Queried<std::vector<KvEntry>> got, BlockingList(prefix, QueryOptions{}));
+  return std::move(got.value);
 }
 
 Result<Queried<std::vector<KvEntry>>> Client::BlockingList(std::string_view prefix,
@@ -152,9 +141,9 @@ Result<Queried<std::vector<KvEntry>>> Client::BlockingList(std::string_view pref
 
 Result<std::vector<std::string>> Client::Keys(std::string_view prefix,
                                               std::string_view separator) {
-  Result<Queried<std::vector<std::string>>> got = BlockingKeys(prefix, separator, QueryOptions{});
-  if (!got.ok()) return got.status();
-  return std::move(got->value);
+  ASSIGN_OR_RETURN(Queried<std::vector<std::string>> got,
+                   BlockingKeys(prefix, separator, QueryOptions{}));
+  return std::move(got.value);
 }
 
 Result<Queried<std::vector<std::string>>> Client::BlockingKeys(std::string_view prefix,
@@ -167,39 +156,38 @@ Result<Queried<std::vector<std::string>>> Client::BlockingKeys(std::string_view 
 }
 
 Status Client::Put(std::string_view key, std::string_view value, uint64_t flags) {
-  if (Status s = CheckKey(key); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckKey(key));
   std::string path = KvPath(key);
   if (flags != 0) path = AppendParam(std::move(path), "flags", std::to_string(flags));
   Call call{"PUT", WithDatacenter(std::move(path)), std::string(value)};
-  Result<bool> written = SendBool(call);
-  if (!written.ok()) return written.status();
-  if (!*written) return Conflict("consul PUT " + KvPath(key) + ": Consul answered false");
+  ASSIGN_OR_RETURN(bool written, SendBool(call));
+  if (!written) return Conflict("consul PUT " + KvPath(key) + ": Consul answered false");
   return Status::Ok();
 }
 
 Result<bool> Client::Cas(std::string_view key, std::string_view value, uint64_t index,
                          uint64_t flags) {
-  if (Status s = CheckKey(key); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckKey(key));
   std::string path = AppendParam(KvPath(key), "cas", std::to_string(index));
   if (flags != 0) path = AppendParam(std::move(path), "flags", std::to_string(flags));
   return SendBool(Call{"PUT", WithDatacenter(std::move(path)), std::string(value)});
 }
 
 Status Client::Delete(std::string_view key) {
-  if (Status s = CheckKey(key); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckKey(key));
   Result<bool> deleted = SendBool(Call{"DELETE", WithDatacenter(KvPath(key))});
   return deleted.ok() ? Status::Ok() : deleted.status();
 }
 
 Result<bool> Client::DeleteCas(std::string_view key, uint64_t index) {
-  if (Status s = CheckKey(key); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckKey(key));
   return SendBool(
       Call{"DELETE", WithDatacenter(AppendParam(KvPath(key), "cas", std::to_string(index)))});
 }
 
 Status Client::DeleteTree(std::string_view prefix) {
   // An empty prefix would wipe the whole KV store: refuse it rather than trust every caller.
-  if (Status s = CheckKey(prefix); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckKey(prefix));
   Result<bool> deleted = SendBool(Call{"DELETE", WithDatacenter(KvPath(prefix) + "?recurse")});
   return deleted.ok() ? Status::Ok() : deleted.status();
 }
@@ -211,9 +199,8 @@ Result<TxnResult> Client::Txn(const std::vector<TxnOp>& ops) {
                            std::to_string(kMaxTxnOps) + " (Consul's limit)");
   }
   Call call{"PUT", WithDatacenter("/v1/txn"), EncodeTxnOps(ops)};
-  Result<HttpResponse> response = SendExpecting(call, {200, 409});
-  if (!response.ok()) return response.status();
-  Result<TxnResult> result = DecodeTxnResult(response->body, response->status == 200);
+  ASSIGN_OR_RETURN(HttpResponse response, SendExpecting(call, {200, 409}));
+  Result<TxnResult> result = DecodeTxnResult(response.body, response.status == 200);
   if (!result.ok()) return DecodeError(call.method, call.path, result.status());
   return result;
 }

@@ -1,5 +1,5 @@
 // Client: typed calls to the Consul HTTP API (KV, txn, agent services/checks, health, sessions)
-// over an HttpTransport. Speaks the real Consul API (see /work/shared/reference/consul-http-api.md).
+// over an HttpTransport. Speaks the real Consul API (docs/consul-client.md).
 #pragma once
 
 #include <initializer_list>

@@ -12,7 +12,7 @@ namespace {
 using testing::FakeHttpTransport;
 using Json = nlohmann::json;
 
-// The health example of reference §6 (node check plus a TTL service check).
+// A health answer as Consul documents it (node check plus a TTL service check).
 const char* kHealthBody = R"([{"Node":{"ID":"40e4","Node":"n1","Address":"10.0.0.5","Datacenter":"dc1",)"
     R"("TaggedAddresses":{"lan":"10.0.0.5","wan":"10.0.0.5"},"Meta":{},"CreateIndex":5,"ModifyIndex":5},)"
     R"("Service":{"ID":"web1","Service":"web","Tags":["v2"],"Address":"10.0.0.5","Meta":{"version":"2"},"Port":8080,)"

@@ -1,4 +1,4 @@
-// Consul JSON bodies for KV and transactions (reference §2, §3).
+// Consul JSON bodies for KV and transactions.
 #include "consul/codec.h"
 
 #include "consul/base64.h"

@@ -1,4 +1,4 @@
-// Consul JSON bodies for agent services/checks, health and sessions (reference §4, §5, §6).
+// Consul JSON bodies for agent services/checks, health and sessions.
 #include "consul/codec.h"
 
 #include "consul/json_fields.h"

@@ -1,4 +1,4 @@
-// Tests for decoding real-shaped Consul bodies (copied from the reference) and rejecting bad ones.
+// Tests for decoding real-shaped Consul bodies and rejecting bad ones.
 #include "consul/codec.h"
 
 #include <doctest/doctest.h>

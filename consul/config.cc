@@ -89,7 +89,7 @@ Result<std::string> NormalizeAddress(const std::string& address, bool https) {
     }
   }
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
-  if (Status s = CheckHostPort(rest); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckHostPort(rest));
   return scheme + "://" + rest;
 }
 

@@ -64,7 +64,7 @@ Result<QueryMeta> ParseQueryMeta(const HttpHeaders& headers) {
   if (!ParseUint(*index, &meta.index)) {
     return ProtocolError("X-Consul-Index is not an unsigned integer: " + BodyForMessage(*index));
   }
-  if (meta.index < 1) meta.index = 1;  // reference §1.3: treat < 1 as 1
+  if (meta.index < 1) meta.index = 1;  // Consul: an index below 1 counts as 1
   meta.known_leader = FindHeader(headers, "X-Consul-KnownLeader").value_or("") == "true";
   uint64_t contact_ms = 0;
   if (ParseUint(FindHeader(headers, "X-Consul-LastContact").value_or(""), &contact_ms)) {

@@ -1,4 +1,4 @@
-// Turning Consul HTTP answers into Status values and query metadata (reference §1.4, §8).
+// Turning Consul HTTP answers into Status values and query metadata.
 #pragma once
 
 #include <string_view>

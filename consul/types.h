@@ -12,7 +12,7 @@
 
 namespace shardgate::consul {
 
-// ---- blocking queries (reference §1) ----
+// ---- blocking queries ----
 
 struct QueryOptions {
   // Last X-Consul-Index seen; 0 = non-blocking read that returns at once.
@@ -38,7 +38,7 @@ struct Queried {
   QueryMeta meta;
 };
 
-// ---- KV (reference §2) ----
+// ---- KV ----
 
 struct KvEntry {
   std::string key;
@@ -51,7 +51,7 @@ struct KvEntry {
   bool operator==(const KvEntry&) const = default;
 };
 
-// ---- transactions (reference §3) ----
+// ---- transactions ----
 
 // KV verbs, spelled as Consul spells them on the wire.
 enum class TxnVerb {
@@ -83,7 +83,7 @@ struct TxnResult {
 
 inline constexpr size_t kMaxTxnOps = 128;  // Consul >= 1.14; more is refused client-side
 
-// ---- agent services and checks (reference §5) ----
+// ---- agent services and checks ----
 
 enum class CheckStatus { kPassing, kWarning, kCritical };
 
@@ -115,7 +115,7 @@ struct ServiceRegistration {
   bool replace_existing_checks = false;  // ?replace-existing-checks
 };
 
-// ---- health (reference §6) ----
+// ---- health ----
 
 struct HealthCheck {
   std::string check_id;
@@ -153,7 +153,7 @@ struct ServiceEntry {
   bool operator==(const ServiceEntry&) const = default;
 };
 
-// ---- sessions (reference §4) ----
+// ---- sessions ----
 
 enum class SessionBehavior { kRelease, kDelete };
 

@@ -56,12 +56,10 @@ Status ValidateShard(const ShardSpec& shard, const std::string& where) {
   if (shard.name == "shardgate") return InvalidArgument(where + ".name 'shardgate' is reserved");
   std::set<std::string> names;
   for (size_t i = 0; i < shard.rw.size(); ++i) {
-    Status s = ValidateServer(shard.rw[i], where + ".rw[" + std::to_string(i) + "]", &names);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(ValidateServer(shard.rw[i], where + ".rw[" + std::to_string(i) + "]", &names));
   }
   for (size_t i = 0; i < shard.ro.size(); ++i) {
-    Status s = ValidateServer(shard.ro[i], where + ".ro[" + std::to_string(i) + "]", &names);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(ValidateServer(shard.ro[i], where + ".ro[" + std::to_string(i) + "]", &names));
   }
   return Status::Ok();
 }
@@ -125,16 +123,14 @@ Status ValidateRouter(const ConfigSpec& spec) {
 }  // namespace
 
 Status ValidateConfigSpec(const ConfigSpec& spec) {
-  Status s = ValidatePorts(spec);
-  if (s.ok()) s = ValidatePaths(spec);
-  if (s.ok()) s = ValidateRouter(spec);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(ValidatePorts(spec));
+  RETURN_IF_ERROR(ValidatePaths(spec));
+  RETURN_IF_ERROR(ValidateRouter(spec));
   if (spec.shards.empty()) return InvalidArgument("shards is empty");
   std::set<std::string> names;
   for (size_t i = 0; i < spec.shards.size(); ++i) {
     std::string where = "shards[" + std::to_string(i) + "]";
-    s = ValidateShard(spec.shards[i], where);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(ValidateShard(spec.shards[i], where));
     if (!names.insert(spec.shards[i].name).second) {
       return InvalidArgument(where + ".name '" + spec.shards[i].name + "' is used twice");
     }

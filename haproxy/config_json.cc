@@ -19,8 +19,7 @@ Status Walk(const Json& object, const std::string& where, const Handlers& handle
     std::string path = where.empty() ? key : where + "." + key;
     auto it = handlers.find(key);
     if (it == handlers.end()) return InvalidArgument("unknown key " + path);
-    Status s = it->second(value, path);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(it->second(value, path));
   }
   return Status::Ok();
 }
@@ -59,8 +58,7 @@ auto Array(std::vector<T>* out, Fn element) {
     out->clear();
     for (size_t i = 0; i < v.size(); ++i) {
       out->emplace_back();
-      Status s = element(v[i], path + "[" + std::to_string(i) + "]", &out->back());
-      if (!s.ok()) return s;
+      RETURN_IF_ERROR(element(v[i], path + "[" + std::to_string(i) + "]", &out->back()));
     }
     return Status::Ok();
   };
@@ -87,21 +85,20 @@ Result<ConfigSpec> ParseConfigSpecJson(std::string_view text) {
   if (doc.is_discarded()) return InvalidArgument("spec is not valid JSON");
   ConfigSpec spec;
   int inspect_delay_ms = static_cast<int>(spec.inspect_delay.count());
-  Status s = Walk(doc, "", {{"bind_host", String(&spec.bind_host)},
-                            {"rw_port", Int(&spec.rw_port)},
-                            {"ro_port", Int(&spec.ro_port)},
-                            {"stats_port", Int(&spec.stats_port)},
-                            {"socket_path", String(&spec.socket_path)},
-                            {"lua_dir", String(&spec.lua_dir)},
-                            {"ranges_map_path", String(&spec.ranges_map_path)},
-                            {"cancel_map_path", String(&spec.cancel_map_path)},
-                            {"key_param", String(&spec.key_param)},
-                            {"key_pattern", String(&spec.key_pattern)},
-                            {"log_target", String(&spec.log_target)},
-                            {"nbthread", Int(&spec.nbthread)},
-                            {"inspect_delay_ms", Int(&inspect_delay_ms)},
-                            {"shards", Array(&spec.shards, ReadShard)}});
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(Walk(doc, "", {{"bind_host", String(&spec.bind_host)},
+                                 {"rw_port", Int(&spec.rw_port)},
+                                 {"ro_port", Int(&spec.ro_port)},
+                                 {"stats_port", Int(&spec.stats_port)},
+                                 {"socket_path", String(&spec.socket_path)},
+                                 {"lua_dir", String(&spec.lua_dir)},
+                                 {"ranges_map_path", String(&spec.ranges_map_path)},
+                                 {"cancel_map_path", String(&spec.cancel_map_path)},
+                                 {"key_param", String(&spec.key_param)},
+                                 {"key_pattern", String(&spec.key_pattern)},
+                                 {"log_target", String(&spec.log_target)},
+                                 {"nbthread", Int(&spec.nbthread)},
+                                 {"inspect_delay_ms", Int(&inspect_delay_ms)},
+                                 {"shards", Array(&spec.shards, ReadShard)}}));
   spec.inspect_delay = std::chrono::milliseconds(inspect_delay_ms);
   return spec;
 }

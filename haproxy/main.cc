@@ -114,18 +114,14 @@ std::unique_ptr<RuntimeSocket> MakeSocket(const std::string& where) {
 }
 
 Result<std::vector<model::Segment>> ReadRanges(const std::string& path) {
-  Result<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  Result<std::vector<model::Segment>> segments = model::ParseRangeText(*text);
-  if (!segments.ok()) return Status(segments.status().code(), path + ": " + segments.status().message());
-  Status s = model::ValidateSegments(*segments);
-  if (!s.ok()) return Status(s.code(), path + ": " + s.message());
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ASSIGN_OR_RETURN(std::vector<model::Segment> segments, Annotate(model::ParseRangeText(text), path));
+  RETURN_IF_ERROR(Annotate(model::ValidateSegments(segments), path));
   return segments;
 }
 
 Status ConfigCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--spec", "--example", "--fragment"}, 0);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(OnlyOptions(args, {"--spec", "--example", "--fragment"}, 0));
   ConfigSpec spec;
   if (args.options.count("--example")) {
     if (args.options.count("--spec")) return InvalidArgument("give --spec or --example, not both");
@@ -133,68 +129,49 @@ Status ConfigCommand(const Args& args) {
   } else {
     Result<std::string> path = Required(args, "--spec");
     if (!path.ok()) return InvalidArgument("--spec or --example is required");
-    Result<std::string> text = ReadFile(*path);
-    if (!text.ok()) return text.status();
-    Result<ConfigSpec> parsed = ParseConfigSpecJson(*text);
-    if (!parsed.ok()) return Status(parsed.status().code(), *path + ": " + parsed.status().message());
-    spec = std::move(*parsed);
+    ASSIGN_OR_RETURN(std::string text, ReadFile(*path));
+    ASSIGN_OR_RETURN(spec, Annotate(ParseConfigSpecJson(text), *path));
   }
-  s = ValidateConfigSpec(spec);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(ValidateConfigSpec(spec));
   std::cout << (args.options.count("--fragment") ? RenderFragment(spec) : RenderConfig(spec));
   return Status::Ok();
 }
 
 Status MapFileCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--version"}, 1);
-  if (!s.ok()) return s;
-  Result<std::string> version_text = Required(args, "--version");
-  if (!version_text.ok()) return version_text.status();
-  Result<uint64_t> version = ParseVersion(*version_text);
-  if (!version.ok()) return version.status();
-  Result<std::vector<model::Segment>> segments = ReadRanges(args.positional[0]);
-  if (!segments.ok()) return segments.status();
-  std::cout << RenderMapFile(*segments, *version);
+  RETURN_IF_ERROR(OnlyOptions(args, {"--version"}, 1));
+  ASSIGN_OR_RETURN(std::string version_text, Required(args, "--version"));
+  ASSIGN_OR_RETURN(uint64_t version, ParseVersion(version_text));
+  ASSIGN_OR_RETURN(std::vector<model::Segment> segments, ReadRanges(args.positional[0]));
+  std::cout << RenderMapFile(segments, version);
   return Status::Ok();
 }
 
 Status PushMapCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--socket", "--map", "--version"}, 1);
-  if (!s.ok()) return s;
-  Result<std::string> socket_path = Required(args, "--socket");
-  Result<std::string> map = Required(args, "--map");
-  if (!socket_path.ok()) return socket_path.status();
-  if (!map.ok()) return map.status();
+  RETURN_IF_ERROR(OnlyOptions(args, {"--socket", "--map", "--version"}, 1));
+  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "--socket"));
+  ASSIGN_OR_RETURN(std::string map, Required(args, "--map"));
   uint64_t version = 0;
   if (args.options.count("--version")) {
-    Result<uint64_t> v = ParseVersion(args.options.at("--version"));
-    if (!v.ok()) return v.status();
-    version = *v;
+    ASSIGN_OR_RETURN(version, ParseVersion(args.options.at("--version")));
   }
-  Result<std::vector<model::Segment>> segments = ReadRanges(args.positional[0]);
-  if (!segments.ok()) return segments.status();
-  std::unique_ptr<RuntimeSocket> socket = MakeSocket(*socket_path);
+  ASSIGN_OR_RETURN(std::vector<model::Segment> segments, ReadRanges(args.positional[0]));
+  std::unique_ptr<RuntimeSocket> socket = MakeSocket(socket_path);
   RuntimeClient client(*socket);
-  Result<uint64_t> pushed = client.PushRangeMap(*map, *segments, version);
-  if (!pushed.ok()) return pushed.status();
-  std::cout << "pushed version " << *pushed << " (" << segments->size() << " segments)\n";
+  ASSIGN_OR_RETURN(uint64_t pushed, client.PushRangeMap(map, segments, version));
+  std::cout << "pushed version " << pushed << " (" << segments.size() << " segments)\n";
   return Status::Ok();
 }
 
 Status ShowMapCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--socket", "--map"}, 0);
-  if (!s.ok()) return s;
-  Result<std::string> socket_path = Required(args, "--socket");
-  Result<std::string> map = Required(args, "--map");
-  if (!socket_path.ok()) return socket_path.status();
-  if (!map.ok()) return map.status();
-  std::unique_ptr<RuntimeSocket> socket = MakeSocket(*socket_path);
+  RETURN_IF_ERROR(OnlyOptions(args, {"--socket", "--map"}, 0));
+  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "--socket"));
+  ASSIGN_OR_RETURN(std::string map, Required(args, "--map"));
+  std::unique_ptr<RuntimeSocket> socket = MakeSocket(socket_path);
   RuntimeClient client(*socket);
-  Result<DecodedMap> decoded = client.ReadRangeMap(*map);
-  if (!decoded.ok()) return decoded.status();
-  std::cout << "# version " << decoded->version << ", " << decoded->segments.size()
+  ASSIGN_OR_RETURN(DecodedMap decoded, client.ReadRangeMap(map));
+  std::cout << "# version " << decoded.version << ", " << decoded.segments.size()
             << " segments\n";
-  for (const model::Segment& seg : decoded->segments) {
+  for (const model::Segment& seg : decoded.segments) {
     std::cout << seg.lo << " " << seg.hi << " " << seg.shard << "\n";
   }
   return Status::Ok();
@@ -218,18 +195,15 @@ std::string AdminStateName(int admin_state) {
 }
 
 Status ServersCommand(const Args& args) {
-  Status s = OnlyOptions(args, {"--socket", "--backend"}, 0);
-  if (!s.ok()) return s;
-  Result<std::string> socket_path = Required(args, "--socket");
-  if (!socket_path.ok()) return socket_path.status();
+  RETURN_IF_ERROR(OnlyOptions(args, {"--socket", "--backend"}, 0));
+  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "--socket"));
   std::string backend = args.options.count("--backend") ? args.options.at("--backend") : "";
-  std::unique_ptr<RuntimeSocket> socket = MakeSocket(*socket_path);
+  std::unique_ptr<RuntimeSocket> socket = MakeSocket(socket_path);
   RuntimeClient client(*socket);
-  Result<std::vector<ServerState>> states = client.ShowServersState(backend);
-  if (!states.ok()) return states.status();
+  ASSIGN_OR_RETURN(std::vector<ServerState> states, client.ShowServersState(backend));
   std::printf("%-24s %-16s %-28s %-9s %-6s %s\n", "BACKEND", "SERVER", "ADDRESS", "STATE", "ADMIN",
               "WEIGHT");
-  for (const ServerState& st : *states) {
+  for (const ServerState& st : states) {
     std::string addr = st.addr + ":" + std::to_string(st.port);
     std::printf("%-24s %-16s %-28s %-9s %-6s %d/%d\n", st.backend.c_str(), st.server.c_str(),
                 addr.c_str(), OpStateName(st.op_state), AdminStateName(st.admin_state).c_str(),

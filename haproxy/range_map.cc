@@ -145,21 +145,19 @@ Result<DecodedMap> DecodeMapEntries(
     if (!chunks.empty()) return ProtocolError("chunks without a meta entry");
     return out;
   }
-  Result<Meta> meta = ParseMeta(*meta_value);
-  if (!meta.ok()) return meta.status();
-  out.version = meta->version;
-  if (chunks.size() != meta->nchunks) {
-    return ProtocolError("meta announces " + std::to_string(meta->nchunks) + " chunks, map has " +
+  ASSIGN_OR_RETURN(Meta meta, ParseMeta(*meta_value));
+  out.version = meta.version;
+  if (chunks.size() != meta.nchunks) {
+    return ProtocolError("meta announces " + std::to_string(meta.nchunks) + " chunks, map has " +
                          std::to_string(chunks.size()));
   }
-  for (uint64_t i = 0; i < meta->nchunks; ++i) {
+  for (uint64_t i = 0; i < meta.nchunks; ++i) {
     auto it = chunks.find(i);
     if (it == chunks.end()) return ProtocolError("chunk c" + std::to_string(i) + " is missing");
-    Status s = DecodeChunk("c" + std::to_string(i), *it->second, out.version, &out.segments);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(DecodeChunk("c" + std::to_string(i), *it->second, out.version, &out.segments));
   }
-  if (out.segments.size() != meta->nsegments) {
-    return ProtocolError("meta announces " + std::to_string(meta->nsegments) +
+  if (out.segments.size() != meta.nsegments) {
+    return ProtocolError("meta announces " + std::to_string(meta.nsegments) +
                          " segments, chunks hold " + std::to_string(out.segments.size()));
   }
   Status valid = model::ValidateSegments(out.segments);
@@ -169,7 +167,7 @@ Result<DecodedMap> DecodeMapEntries(
 
 Result<std::vector<std::pair<std::string, std::string>>> ParseMapFile(std::string_view text) {
   std::vector<std::pair<std::string, std::string>> out;
-  Status s = model::ForEachLine(text, [&](size_t line_no, std::string_view line) -> Status {
+  RETURN_IF_ERROR(model::ForEachLine(text, [&](size_t line_no, std::string_view line) -> Status {
     std::vector<std::string_view> f = model::Fields(line);
     if (f.empty()) return Status::Ok();
     if (f.size() != 2) {
@@ -178,8 +176,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseMapFile(std::strin
     }
     out.emplace_back(std::string(f[0]), std::string(f[1]));
     return Status::Ok();
-  });
-  if (!s.ok()) return s;
+  }));
   return out;
 }
 

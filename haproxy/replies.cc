@@ -180,14 +180,12 @@ Result<ServerState> ParseStateLine(std::string_view line, const StateColumns& co
 Result<std::vector<ServerState>> ParseServersState(std::string_view reply) {
   std::vector<std::string_view> lines = SplitLines(reply);
   if (lines.size() < 2 || Trim(lines[0]) != "1") return Unexpected("show servers state", reply);
-  Result<StateColumns> cols = ParseStateHeader(lines[1]);
-  if (!cols.ok()) return cols.status();
+  ASSIGN_OR_RETURN(StateColumns cols, ParseStateHeader(lines[1]));
   std::vector<ServerState> out;
   for (size_t i = 2; i < lines.size(); ++i) {
     if (Trim(lines[i]).empty()) continue;
-    Result<ServerState> s = ParseStateLine(lines[i], *cols);
-    if (!s.ok()) return s.status();
-    out.push_back(std::move(*s));
+    ASSIGN_OR_RETURN(ServerState s, ParseStateLine(lines[i], cols));
+    out.push_back(std::move(s));
   }
   return out;
 }

@@ -20,27 +20,22 @@ Status CheckArg(std::string_view what, std::string_view value) {
 }
 
 Status CheckServerRef(std::string_view backend, std::string_view server) {
-  Status s = CheckArg("backend", backend);
-  if (s.ok()) s = CheckArg("server", server);
-  if (s.ok() && (backend.find('/') != std::string_view::npos ||
-                 server.find('/') != std::string_view::npos)) {
-    s = InvalidArgument("backend and server names must not contain '/'");
+  RETURN_IF_ERROR(CheckArg("backend", backend));
+  RETURN_IF_ERROR(CheckArg("server", server));
+  if (backend.find('/') != std::string_view::npos || server.find('/') != std::string_view::npos) {
+    return InvalidArgument("backend and server names must not contain '/'");
   }
-  return s;
+  return Status::Ok();
 }
 
 std::string ServerRef(std::string_view backend, std::string_view server) {
   return std::string(backend) + "/" + std::string(server);
 }
 
-// Prefixes a status message with the command it came from.
-Status WithCommand(const std::string& command, const Status& s) {
-  return Status(s.code(), "'" + command + "': " + s.message());
-}
+// Error contexts (see Annotate): the command an error came from, or the map it concerns.
+std::string CommandContext(std::string_view command) { return "'" + std::string(command) + "'"; }
 
-Status WithMap(std::string_view map_path, const Status& s) {
-  return Status(s.code(), "map " + std::string(map_path) + ": " + s.message());
-}
+std::string MapContext(std::string_view map_path) { return "map " + std::string(map_path); }
 
 // The version at the head of a meta value "<version>|<nchunks>|<nsegments>".
 Result<uint64_t> ParseMetaVersion(std::string_view meta) {
@@ -56,46 +51,37 @@ Result<uint64_t> ParseMetaVersion(std::string_view meta) {
 }  // namespace
 
 Status RuntimeClient::Run(const std::string& command) {
-  Result<std::string> reply = socket_.Execute(command);
-  if (!reply.ok()) return WithCommand(command.substr(0, command.find('\n')), reply.status());
-  return CheckCommandReply(command, *reply);
+  std::string_view first_line = std::string_view(command).substr(0, command.find('\n'));
+  ASSIGN_OR_RETURN(std::string reply,
+                   Annotate(socket_.Execute(command), CommandContext(first_line)));
+  return CheckCommandReply(command, reply);
 }
 
 Result<std::string> RuntimeClient::Query(const std::string& command) {
-  Result<std::string> reply = socket_.Execute(command);
-  if (!reply.ok()) return WithCommand(command, reply.status());
-  Status s = CheckQueryReply(command, *reply);
-  if (!s.ok()) return s;
+  ASSIGN_OR_RETURN(std::string reply, Annotate(socket_.Execute(command), CommandContext(command)));
+  RETURN_IF_ERROR(CheckQueryReply(command, reply));
   return reply;
 }
 
 Result<ProcessInfo> RuntimeClient::ShowInfo() {
   const std::string command = "show info";
-  Result<std::string> reply = Query(command);
-  if (!reply.ok()) return reply.status();
-  Result<ProcessInfo> info = ParseShowInfo(*reply);
-  if (!info.ok()) return WithCommand(command, info.status());
-  return info;
+  ASSIGN_OR_RETURN(std::string reply, Query(command));
+  return Annotate(ParseShowInfo(reply), CommandContext(command));
 }
 
 Result<std::vector<ServerState>> RuntimeClient::ShowServersState(std::string_view backend) {
   std::string command = "show servers state";
   if (!backend.empty()) {
-    Status s = CheckArg("backend", backend);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(CheckArg("backend", backend));
     command += " " + std::string(backend);
   }
-  Result<std::string> reply = Query(command);
-  if (!reply.ok()) return reply.status();
-  Result<std::vector<ServerState>> states = ParseServersState(*reply);
-  if (!states.ok()) return WithCommand(command, states.status());
-  return states;
+  ASSIGN_OR_RETURN(std::string reply, Query(command));
+  return Annotate(ParseServersState(reply), CommandContext(command));
 }
 
 Status RuntimeClient::SetServerWeight(std::string_view backend, std::string_view server,
                                       int weight) {
-  Status s = CheckServerRef(backend, server);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(CheckServerRef(backend, server));
   if (weight < 0 || weight > 256) {
     return InvalidArgument("weight " + std::to_string(weight) + " is outside 0..256");
   }
@@ -104,8 +90,7 @@ Status RuntimeClient::SetServerWeight(std::string_view backend, std::string_view
 
 Status RuntimeClient::SetServerState(std::string_view backend, std::string_view server,
                                      std::string_view state) {
-  Status s = CheckServerRef(backend, server);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(CheckServerRef(backend, server));
   if (state != "ready" && state != "drain" && state != "maint") {
     return InvalidArgument("server state '" + std::string(state) +
                            "' is not ready, drain or maint");
@@ -115,9 +100,8 @@ Status RuntimeClient::SetServerState(std::string_view backend, std::string_view 
 
 Status RuntimeClient::SetServerAddr(std::string_view backend, std::string_view server,
                                     std::string_view addr, int port) {
-  Status s = CheckServerRef(backend, server);
-  if (s.ok()) s = CheckArg("address", addr);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(CheckServerRef(backend, server));
+  RETURN_IF_ERROR(CheckArg("address", addr));
   if (port <= 0 || port > 65535) return InvalidArgument("port " + std::to_string(port) + " is outside 1..65535");
   return Run("set server " + ServerRef(backend, server) + " addr " + std::string(addr) + " port " +
              std::to_string(port));
@@ -125,9 +109,8 @@ Status RuntimeClient::SetServerAddr(std::string_view backend, std::string_view s
 
 Status RuntimeClient::AddServer(std::string_view backend, std::string_view server,
                                 std::string_view addr, int port, const AddServerOptions& options) {
-  Status s = CheckServerRef(backend, server);
-  if (s.ok()) s = CheckArg("address", addr);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(CheckServerRef(backend, server));
+  RETURN_IF_ERROR(CheckArg("address", addr));
   if (port <= 0 || port > 65535) return InvalidArgument("port " + std::to_string(port) + " is outside 1..65535");
   if (options.weight < 0 || options.weight > 256) {
     return InvalidArgument("weight " + std::to_string(options.weight) + " is outside 0..256");
@@ -143,66 +126,50 @@ Status RuntimeClient::AddServer(std::string_view backend, std::string_view serve
 }
 
 Status RuntimeClient::EnableHealth(std::string_view backend, std::string_view server) {
-  Status s = CheckServerRef(backend, server);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(CheckServerRef(backend, server));
   return Run("enable health " + ServerRef(backend, server));
 }
 
 Status RuntimeClient::DelServer(std::string_view backend, std::string_view server) {
-  Status s = CheckServerRef(backend, server);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(CheckServerRef(backend, server));
   return Run("del server " + ServerRef(backend, server));
 }
 
 Result<std::optional<std::string>> RuntimeClient::LookupMap(std::string_view map_path,
                                                             std::string_view key) {
-  Status s = CheckArg("map path", map_path);
-  if (s.ok()) s = CheckArg("map key", key);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(CheckArg("map path", map_path));
+  RETURN_IF_ERROR(CheckArg("map key", key));
   const std::string command = "get map " + std::string(map_path) + " " + std::string(key);
-  Result<std::string> reply = Query(command);
-  if (!reply.ok()) return reply.status();
-  Result<std::optional<std::string>> value = ParseGetMap(*reply);
-  if (!value.ok()) return WithCommand(command, value.status());
-  return value;
+  ASSIGN_OR_RETURN(std::string reply, Query(command));
+  return Annotate(ParseGetMap(reply), CommandContext(command));
 }
 
 Result<std::string> RuntimeClient::GetMapValue(std::string_view map_path, std::string_view key) {
-  Result<std::optional<std::string>> value = LookupMap(map_path, key);
-  if (!value.ok()) return value.status();
-  if (!value->has_value()) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, LookupMap(map_path, key));
+  if (!value.has_value()) {
     return NotFound("map " + std::string(map_path) + " has no key '" + std::string(key) + "'");
   }
-  return std::move(**value);
+  return std::move(*value);
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> RuntimeClient::ShowMap(
     std::string_view map_path) {
-  Status s = CheckArg("map path", map_path);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(CheckArg("map path", map_path));
   const std::string command = "show map " + std::string(map_path);
-  Result<std::string> reply = Query(command);
-  if (!reply.ok()) return reply.status();
-  Result<std::vector<std::pair<std::string, std::string>>> entries = ParseShowMap(*reply);
-  if (!entries.ok()) return WithCommand(command, entries.status());
-  return entries;
+  ASSIGN_OR_RETURN(std::string reply, Query(command));
+  return Annotate(ParseShowMap(reply), CommandContext(command));
 }
 
 Result<DecodedMap> RuntimeClient::ReadRangeMap(std::string_view map_path) {
-  Result<std::vector<std::pair<std::string, std::string>>> entries = ShowMap(map_path);
-  if (!entries.ok()) return entries.status();
-  Result<DecodedMap> decoded = DecodeMapEntries(*entries);
-  if (!decoded.ok()) return WithMap(map_path, decoded.status());
-  return decoded;
+  ASSIGN_OR_RETURN(auto entries, ShowMap(map_path));
+  return Annotate(DecodeMapEntries(entries), MapContext(map_path));
 }
 
 Result<uint64_t> RuntimeClient::NextMapVersion(std::string_view map_path) {
-  Result<std::optional<std::string>> meta = LookupMap(map_path, kMetaKey);
-  if (!meta.ok()) return meta.status();
-  if (!meta->has_value()) return uint64_t{1};
-  Result<uint64_t> current = ParseMetaVersion(**meta);
-  if (!current.ok()) return WithMap(map_path, current.status());
-  return *current + 1;
+  ASSIGN_OR_RETURN(std::optional<std::string> meta, LookupMap(map_path, kMetaKey));
+  if (!meta.has_value()) return uint64_t{1};
+  ASSIGN_OR_RETURN(uint64_t current, Annotate(ParseMetaVersion(*meta), MapContext(map_path)));
+  return current + 1;
 }
 
 Status RuntimeClient::AddMapEntries(std::string_view map_path, uint64_t generation,
@@ -215,8 +182,7 @@ Status RuntimeClient::AddMapEntries(std::string_view map_path, uint64_t generati
     // +1: the empty line that ends the payload.
     if (command.size() > header.size() &&
         command.size() + line.size() + 1 >= kMaxPayloadCommandBytes) {
-      Status s = Run(command);
-      if (!s.ok()) return s;
+      RETURN_IF_ERROR(Run(command));
       command = header;
     }
     command += line;
@@ -227,29 +193,25 @@ Status RuntimeClient::AddMapEntries(std::string_view map_path, uint64_t generati
 Result<uint64_t> RuntimeClient::PushRangeMap(std::string_view map_path,
                                              const std::vector<model::Segment>& segments,
                                              uint64_t version) {
-  Status s = CheckArg("map path", map_path);
-  if (s.ok()) s = model::ValidateSegments(segments);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(CheckArg("map path", map_path));
+  RETURN_IF_ERROR(model::ValidateSegments(segments));
   if (version == 0) {
-    Result<uint64_t> next = NextMapVersion(map_path);
-    if (!next.ok()) return next.status();
-    version = *next;
+    ASSIGN_OR_RETURN(version, NextMapVersion(map_path));
   }
   const std::string prepare = "prepare map " + std::string(map_path);
-  Result<std::string> prepared = Query(prepare);
-  if (!prepared.ok()) return prepared.status();
-  Result<uint64_t> generation = ParsePrepareMap(*prepared);
-  if (!generation.ok()) return WithCommand(prepare, generation.status());
+  ASSIGN_OR_RETURN(std::string prepared, Query(prepare));
+  ASSIGN_OR_RETURN(uint64_t generation,
+                   Annotate(ParsePrepareMap(prepared), CommandContext(prepare)));
 
-  const std::string at = "@" + std::to_string(*generation) + " " + std::string(map_path);
-  s = AddMapEntries(map_path, *generation, EncodeMapEntries(segments, version));
+  const std::string at = "@" + std::to_string(generation) + " " + std::string(map_path);
+  Status s = AddMapEntries(map_path, generation, EncodeMapEntries(segments, version));
   if (s.ok()) s = Run("commit map " + at);
   if (!s.ok()) {
     // Free the abandoned version now rather than at the next commit; failure to do so is
     // harmless (a later commit purges it), so its result is not reported over the real error.
     (void)Run("clear map " + at);
-    return Status(s.code(), "map version " + std::to_string(version) +
-                                " not pushed, live map unchanged: " + s.message());
+    return Annotate(s,
+                    "map version " + std::to_string(version) + " not pushed, live map unchanged");
   }
   return version;
 }

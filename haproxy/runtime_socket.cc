@@ -72,8 +72,7 @@ Status ConnectWithin(int fd, const sockaddr* addr, socklen_t len, SteadyClock::t
                      const std::string& peer) {
   if (connect(fd, addr, len) == 0) return Status::Ok();
   if (errno != EINPROGRESS && errno != EAGAIN) return Unavailable(Errno("connect to " + peer));
-  Status s = WaitFor(fd, POLLOUT, deadline, "connect to " + peer);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(WaitFor(fd, POLLOUT, deadline, "connect to " + peer));
   int err = 0;
   socklen_t err_len = sizeof(err);
   getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len);
@@ -91,8 +90,7 @@ Result<std::string> Exchange(int fd, std::string_view command, SteadyClock::time
   out += '\n';
   size_t sent = 0;
   while (sent < out.size()) {
-    Status s = WaitFor(fd, POLLOUT, deadline, "send to " + peer);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(WaitFor(fd, POLLOUT, deadline, "send to " + peer));
     ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno != EINTR && errno != EAGAIN) return Unavailable(Errno("send to " + peer));
     if (n > 0) sent += static_cast<size_t>(n);
@@ -100,8 +98,7 @@ Result<std::string> Exchange(int fd, std::string_view command, SteadyClock::time
   std::string reply;
   char buf[16384];
   for (;;) {
-    Status s = WaitFor(fd, POLLIN, deadline, "reply from " + peer);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(WaitFor(fd, POLLIN, deadline, "reply from " + peer));
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
     if (n == 0) return reply;
     if (n > 0) {
@@ -115,13 +112,11 @@ Result<std::string> Exchange(int fd, std::string_view command, SteadyClock::time
 Result<std::string> ExecuteOn(int family, const sockaddr* addr, socklen_t len,
                               std::string_view command, std::chrono::milliseconds timeout,
                               const std::string& peer) {
-  Status valid = CheckCommand(command);
-  if (!valid.ok()) return valid;
+  RETURN_IF_ERROR(CheckCommand(command));
   const auto deadline = SteadyClock::now() + timeout;
   Fd fd(socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return Internal(Errno("socket"));
-  Status s = ConnectWithin(fd.get(), addr, len, deadline, peer);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(ConnectWithin(fd.get(), addr, len, deadline, peer));
   return Exchange(fd.get(), command, deadline, peer);
 }
 

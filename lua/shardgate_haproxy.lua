@@ -13,17 +13,13 @@ local pgproto = require("shardgate.pgproto")
 local cancel = require("shardgate.cancel")
 
 local core, Map = core, Map
-local tostring, sub, byte, unpack = tostring, string.sub, string.byte, string.unpack
+local tostring, sub, unpack = tostring, string.sub, string.unpack
 local frame = startup.frame
 local cancel_id, cancel_key = pgproto.cancel_id, pgproto.cancel_key
-local find = string.find
-local BYTE_K, BYTE_E, BYTE_Z, BYTE_R = byte("K"), byte("E"), byte("Z"), byte("R")
-local KEY_DATA_30 = "K\0\0\0\12" -- BackendKeyData header with a 4-byte secret
+local walk_to_key = pgproto.walk_to_key
 
 local CANCEL_BACKEND = "shardgate_cancel"
 local MAX_NEGOTIATIONS = 2 -- one GSSENCRequest and one SSLRequest, as libpq may send
-local MAX_TRACKED_MESSAGES = 64 -- server messages inspected before BackendKeyData at most
-local MAX_TRACKED_SIZE = 8192 -- a larger message ends inspection (never seen before 'K')
 local SWEEP_BATCH = 1000 -- cancel records deleted per task round
 local TASK_PERIOD_MS = 1000
 local MAX_LOG_VALUE = 120
@@ -80,12 +76,10 @@ if not tracker then
   error("SHARDGATE_CANCEL_TTL: " .. ttl_err, 0)
 end
 
--- Cancel records are kept in this Lua state's tracker and looked up there first. They are
--- mirrored into the shared cancel map only when a CancelRequest may be served by another
--- Lua state (lua-load-per-thread with several threads): in HAProxy 2.6 core.set_map and
--- core.del_map walk the map's whole entry list, so each write costs ~25 ns per record
--- already in the map (docs/router.md, "Per-connection cost"). core.thread is 0 in the
--- shared state of lua-load.
+-- Cancel records live in this Lua state's tracker, looked up there first; they are mirrored
+-- into the shared cancel map only when another Lua state may serve the CancelRequest, as
+-- HAProxy 2.6's map writes cost more with every record in the map (docs/router.md,
+-- "Cancel keys"). core.thread is 0 in the shared state of lua-load.
 local function shares_state()
   if (core.thread or 0) == 0 then
     return true
@@ -162,12 +156,9 @@ end
 
 -- short_read(txn, got, want) -> nil, code?, reason
 -- txn.req:data() returned fewer bytes than wanted: either the client shut its write side
--- (closed or half-closed) or tcp-request inspect-delay expired. txn.req:may_recv() tells
--- them apart: false once the request channel's input is shut, still true on expiry
--- (verified in HAProxy 2.6.12 with a client that sends part of a packet and then either
--- calls shutdown(SHUT_WR), closes, resets, or just waits).
--- A packet the client ended itself has a wrong length: code "malformed". Nothing at all
--- (port scanners, TCP health checks) and an expired delay get no code: no reply, as
+-- or tcp-request inspect-delay expired; txn.req:may_recv() tells them apart (docs/router.md,
+-- step 3). A packet the client ended itself has a wrong length: code "malformed". Nothing at
+-- all (port scanners, TCP health checks) and an expired delay get no code: no reply, as
 -- PostgreSQL closes silently on authentication_timeout.
 local function short_read(txn, got, want)
   local counts = got .. " of " .. want .. " bytes"
@@ -190,10 +181,8 @@ local function read_packet(txn)
   local req = txn.req
   local want, negotiations = startup.MIN_LEN, 0
   while true do
-    -- One copy of everything already received (usually the whole packet: one data() call
-    -- per connection); data() yields only when fewer bytes than `want` are in.
-    -- data() without a length returns everything received (yielding only while nothing
-    -- is); a length makes it wait for that many bytes.
+    -- data() without a length copies everything received (usually the whole packet: one
+    -- call per connection); with a length it waits for that many bytes.
     local buf = req:data()
     if buf == nil or #buf < want then
       buf = req:data(0, want) or ""
@@ -383,12 +372,12 @@ end
 
 -- tcp-response content action on shard backends. Forwards server messages as soon as they
 -- are complete (holding an authentication request back would stall SCRAM) and records
--- BackendKeyData. Everything already received is read with one data() call and parsed in
--- place; the complete messages in it are forwarded with one forward() call.
+-- BackendKeyData. Everything already received is read with one data() call and walked in
+-- place (pgproto.walk_to_key); the complete messages in it go on with one forward() call.
 -- Never breaks a connection: anything unexpected just ends the inspection.
 local function track(txn)
   local res = txn.res
-  local seen, want = 0, 5 -- messages inspected; bytes needed before parsing can go on
+  local seen, want = 0, 5 -- messages walked; bytes needed before the walk can go on
   while true do
     local buf = res:data() -- everything received; a length below waits for more
     if buf == nil or #buf < want then
@@ -397,48 +386,24 @@ local function track(txn)
         return
       end
     end
-    local pos, n = 1, #buf
-    while true do
-      if n - pos < 4 then -- fewer than 5 bytes: wait for the rest of the header
-        want = 5
-        break
+    local verdict, a, b, c = walk_to_key(buf, 1, seen)
+    if verdict == "key" then -- BackendKeyData at buf[a..b]
+      record_key(txn, buf, a, b)
+      res:forward(b)
+      return
+    elseif verdict == "stop" then -- ErrorResponse, ReadyForQuery or enough walked
+      res:forward(a)
+      return
+    elseif verdict == nil then -- a length no server sends: complete messages through b
+      if b > 0 then
+        res:forward(b)
       end
-      local kind, len = unpack("B>I4", buf, pos)
-      local size = 1 + len
-      if len < 4 or size > MAX_TRACKED_SIZE then
-        if pos > 1 then res:forward(pos - 1) end
-        return
-      end
-      local last = pos + size - 1
-      if last > n then -- wait for the rest of the message
-        want = last - pos + 1
-        break
-      end
-      seen = seen + 1
-      if kind == BYTE_R and len == 8 and unpack(">I4", buf, pos + 5) == 0 then
-        -- AuthenticationOk. What follows (ParameterStatus, BackendKeyData, ReadyForQuery,
-        -- Notice/ErrorResponse) is NUL-terminated text in which "K\0\0\0\12" can only be the
-        -- header of a 3.0 BackendKeyData (a name, value or field ends with one NUL, the list
-        -- with a second, then comes a non-zero type byte): jump there instead of walking.
-        local k = find(buf, KEY_DATA_30, last + 1, true)
-        if k and k + 12 <= n then
-          record_key(txn, buf, k, k + 12)
-          res:forward(k + 12)
-          return
-        end
-      end
-      if kind == BYTE_K then -- BackendKeyData
-        record_key(txn, buf, pos, last)
-      end
-      if kind == BYTE_K or kind == BYTE_E or kind == BYTE_Z or seen >= MAX_TRACKED_MESSAGES then
-        res:forward(last) -- key known, error, ReadyForQuery, or enough inspected
-        return
-      end
-      pos = last + 1
+      return
     end
-    if pos > 1 then
-      res:forward(pos - 1)
+    if a > 0 then -- "need": complete messages through a, b bytes wanted next
+      res:forward(a)
     end
+    want, seen = b, c
   end
 end
 

@@ -37,15 +37,13 @@ bool IsShardName(std::string_view name) { return IsName(name, kMaxShardNameBytes
 
 Result<std::vector<Segment>> ParseRangeText(std::string_view text) {
   std::vector<Segment> out;
-  Status s = ForEachLine(text, [&](size_t line_no, std::string_view line) -> Status {
+  RETURN_IF_ERROR(ForEachLine(text, [&](size_t line_no, std::string_view line) -> Status {
     std::vector<std::string_view> f = Fields(line);
     if (f.empty()) return Status::Ok();
-    Result<Segment> seg = ParseRangeLine(f, "line " + std::to_string(line_no) + ": ");
-    if (!seg.ok()) return seg.status();
-    out.push_back(std::move(*seg));
+    ASSIGN_OR_RETURN(Segment seg, ParseRangeLine(f, "line " + std::to_string(line_no) + ": "));
+    out.push_back(std::move(seg));
     return Status::Ok();
-  });
-  if (!s.ok()) return s;
+  }));
   return out;
 }
 

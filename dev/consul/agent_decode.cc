@@ -137,7 +137,7 @@ Status DecodeServiceFields(const Fields& f, Service* s) {
   s->tags = *tags;
   s->meta = *meta;
   if (f.Has("TaggedAddresses")) s->tagged_addresses_json = f.Raw("TaggedAddresses").dump();
-  if (Status st = ValidateMeta(s->meta); !st.ok()) return st;
+  RETURN_IF_ERROR(ValidateMeta(s->meta));
   if (s->address == "0.0.0.0" || s->address == "::" || s->address == "[::]") {
     return Invalid("Invalid service address");
   }
@@ -152,7 +152,7 @@ Result<ServiceDefinition> DecodeServiceDefinition(const std::string& body) {
   Result<Fields> f = Fields::Match(*json, kServiceFields, true, "structs.ServiceDefinition");
   if (!f.ok()) return Invalid("Request decode failed: " + f.status().message());
   ServiceDefinition def;
-  if (Status st = DecodeServiceFields(*f, &def.service); !st.ok()) return st;
+  RETURN_IF_ERROR(DecodeServiceFields(*f, &def.service));
   std::vector<nlohmann::json> raw;
   if (f->Has("Check")) raw.push_back(f->Raw("Check"));
   if (f->Has("Checks")) {
@@ -161,9 +161,8 @@ Result<ServiceDefinition> DecodeServiceDefinition(const std::string& body) {
   }
   for (const auto& j : raw) {
     bool empty = false;
-    Result<Check> c = DecodeCheck(j, &empty);
-    if (!c.ok()) return c.status();
-    if (!empty) def.checks.push_back(*c);
+    ASSIGN_OR_RETURN(Check c, DecodeCheck(j, &empty));
+    if (!empty) def.checks.push_back(c);
   }
   for (size_t i = 0; i < def.checks.size(); ++i) {
     Check& c = def.checks[i];
@@ -182,10 +181,9 @@ Result<Check> DecodeCheckDefinition(const std::string& body) {
   Result<nlohmann::json> json = ParseJsonBody(body);
   if (!json.ok()) return Invalid("Request decode failed: " + json.status().message());
   bool empty = false;
-  Result<Check> c = DecodeCheck(*json, &empty);
-  if (!c.ok()) return c.status();
-  if (c->name.empty()) return Invalid("Missing check name");
-  if (c->id.empty()) c->id = c->name;
+  ASSIGN_OR_RETURN(Check c, DecodeCheck(*json, &empty));
+  if (c.name.empty()) return Invalid("Missing check name");
+  if (c.id.empty()) c.id = c.name;
   return c;
 }
 

@@ -1,4 +1,4 @@
-// Decoding and validation of agent service and check definitions (reference §5.1), with
+// Decoding and validation of agent service and check definitions, with
 // Consul's 400 texts and its defaults (check IDs, names, initial critical status).
 #pragma once
 

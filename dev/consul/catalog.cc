@@ -1,4 +1,4 @@
-// Catalog semantics (see catalog.h and reference §5, §6).
+// Catalog semantics (see catalog.h).
 #include "dev/consul/catalog.h"
 
 #include <algorithm>

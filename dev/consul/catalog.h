@@ -45,7 +45,7 @@ class Catalog {
   // check existed and had not expired already.
   bool ExpireTtlCheck(const std::string& id, uint64_t idx, SteadyTime now);
 
-  // Per-service index (reference §1.6): moves on any change to the service's instances, their
+  // Per-service index: moves on any change to the service's instances, their
   // checks or the node's checks; for an unknown service the last deregistration index, or 1.
   uint64_t ServiceIndex(const std::string& name) const;
   // Index of the services table (catalog/services, agent listings).

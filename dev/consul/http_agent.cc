@@ -1,4 +1,4 @@
-// /v1/agent/service/* and /v1/agent/check/* write handlers (reference §5).
+// /v1/agent/service/* and /v1/agent/check/* write handlers.
 #include "dev/consul/agent_decode.h"
 #include "dev/consul/http_decode.h"
 #include "dev/consul/http_handlers.h"

@@ -46,11 +46,11 @@ struct Blocking {
   uint64_t index = 0;  // 0: answer at once
   std::chrono::steady_clock::time_point deadline;
 };
-// Parses ?index and ?wait (reference §1.1) and the consistency flags; on a bad value writes
+// Parses ?index and ?wait and the consistency flags; on a bad value writes
 // the 400 reply and returns nullopt.
 std::optional<Blocking> ParseBlocking(const httplib::Request& req, httplib::Response& res);
 
-// ACLs (reference §7). Returns false after writing 403 `ACL not found` for an unknown token.
+// ACLs. Returns false after writing 403 `ACL not found` for an unknown token.
 // `*anonymous` tells whether the request carries no valid token (list reads are then filtered).
 bool ResolveToken(const Api& api, const httplib::Request& req, httplib::Response& res,
                   bool* anonymous);

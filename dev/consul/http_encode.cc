@@ -1,4 +1,4 @@
-// Response encoders (see http_encode.h and reference §2, §4, §6).
+// Response encoders (see http_encode.h).
 #include "dev/consul/http_encode.h"
 
 #include "dev/consul/base64.h"

@@ -1,4 +1,4 @@
-// Read endpoints over the catalog: agent listings, health, catalog and status (reference §6).
+// Read endpoints over the catalog: agent listings, health, catalog and status.
 #include <set>
 
 #include "dev/consul/http_encode.h"

@@ -107,9 +107,7 @@ Server::Server(State& state, ServerOptions options)
       api_{state_, options_.acl_token, options_.bind + ":8300", options_.node_name} {}
 
 Result<int> Server::Bind() {
-  Result<std::unique_ptr<httplib::Server>> made = MakeHttpServer(options_);
-  if (!made.ok()) return made.status();
-  http_ = std::move(made).value();
+  ASSIGN_OR_RETURN(http_, MakeHttpServer(options_));
   Install(*http_);
   int port = options_.port;
   if (port == 0) {

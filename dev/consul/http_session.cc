@@ -1,4 +1,4 @@
-// /v1/session/* handlers (reference §4).
+// /v1/session/* handlers.
 #include "dev/consul/http_decode.h"
 #include "dev/consul/http_encode.h"
 #include "dev/consul/http_handlers.h"
@@ -28,11 +28,10 @@ Status ParseServiceChecks(const Fields& f, SessionRequest* r) {
     return InvalidArgument("json: cannot unmarshal into Go struct field Session.ServiceChecks");
   }
   for (const auto& item : f.Raw("ServiceChecks")) {
-    Result<Fields> sc = Fields::Match(item, {"ID", "Namespace"}, false, "structs.ServiceCheck");
-    if (!sc.ok()) return sc.status();
-    Result<std::string> id = sc->String("ID");
-    if (!id.ok()) return id.status();
-    r->service_checks.push_back(*id);
+    ASSIGN_OR_RETURN(Fields sc,
+                     Fields::Match(item, {"ID", "Namespace"}, false, "structs.ServiceCheck"));
+    ASSIGN_OR_RETURN(std::string id, sc.String("ID"));
+    r->service_checks.push_back(id);
   }
   return Status::Ok();
 }
@@ -40,32 +39,29 @@ Status ParseServiceChecks(const Fields& f, SessionRequest* r) {
 Result<SessionRequest> ParseSessionRequest(const std::string& body) {
   SessionRequest r;
   if (body.empty()) return r;
-  Result<nlohmann::json> json = ParseJsonBody(body);
-  if (!json.ok()) return json.status();
-  Result<Fields> f = Fields::Match(*json, {"ID", "Name", "Node", "LockDelay", "Behavior", "TTL",
-                                           "Checks", "NodeChecks", "ServiceChecks", "Namespace",
-                                           "Partition", "CreateIndex", "ModifyIndex"},
-                                   false, "structs.Session");
-  if (!f.ok()) return f.status();
-  Result<std::string> name = f->String("Name");
-  Result<std::string> node = f->String("Node");
-  Result<std::string> behavior = f->String("Behavior");
-  Result<std::string> ttl = f->String("TTL");
+  ASSIGN_OR_RETURN(nlohmann::json json, ParseJsonBody(body));
+  ASSIGN_OR_RETURN(Fields f,
+                   Fields::Match(json, {"ID", "Name", "Node", "LockDelay", "Behavior", "TTL",
+                                        "Checks", "NodeChecks", "ServiceChecks", "Namespace",
+                                        "Partition", "CreateIndex", "ModifyIndex"},
+                                 false, "structs.Session"));
+  Result<std::string> name = f.String("Name");
+  Result<std::string> node = f.String("Node");
+  Result<std::string> behavior = f.String("Behavior");
+  Result<std::string> ttl = f.String("TTL");
   for (const Status* st : {&name.status(), &node.status(), &behavior.status(), &ttl.status()}) {
-    if (!st->ok()) return *st;
+    RETURN_IF_ERROR(*st);
   }
   r.name = *name;
   r.node = *node;
   r.behavior = *behavior;
   r.ttl = *ttl;
   for (const char* field : {"Checks", "NodeChecks"}) {
-    if (!f->Has(field)) continue;
-    Result<std::vector<std::string>> checks = f->StringList(field);
-    if (!checks.ok()) return checks.status();
-    r.node_checks = *checks;
+    if (!f.Has(field)) continue;
+    ASSIGN_OR_RETURN(r.node_checks, f.StringList(field));
   }
-  if (Status st = ParseLockDelay(*f, &r); !st.ok()) return st;
-  if (Status st = ParseServiceChecks(*f, &r); !st.ok()) return st;
+  RETURN_IF_ERROR(ParseLockDelay(f, &r));
+  RETURN_IF_ERROR(ParseServiceChecks(f, &r));
   return r;
 }
 

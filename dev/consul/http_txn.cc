@@ -1,4 +1,4 @@
-// PUT /v1/txn: KV operations only (reference §3); Node/Service/Check ops are refused per op.
+// PUT /v1/txn: KV operations only; Node/Service/Check ops are refused per op.
 #include "dev/consul/base64.h"
 #include "dev/consul/http_decode.h"
 #include "dev/consul/http_encode.h"
@@ -18,28 +18,26 @@ bool IsReadVerb(const std::string& verb) {
 
 // 400 `Failed to parse body: ...` for bad JSON/base64, 413 for an oversized value.
 Result<ParsedOp> ParseKvOp(const nlohmann::json& kv) {
-  Result<Fields> f = Fields::Match(kv, {"Verb", "Key", "Value", "Flags", "Index", "Session",
-                                        "Namespace", "Partition"},
-                                   false, "api.KVTxnOp");
-  if (!f.ok()) return f.status();
+  ASSIGN_OR_RETURN(Fields f, Fields::Match(kv, {"Verb", "Key", "Value", "Flags", "Index", "Session",
+                                                "Namespace", "Partition"},
+                                           false, "api.KVTxnOp"));
   ParsedOp p;
-  Result<std::string> verb = f->String("Verb");
-  Result<std::string> key = f->String("Key");
-  Result<std::string> value64 = f->String("Value");
-  Result<int64_t> flags = f->Int("Flags");
-  Result<int64_t> index = f->Int("Index");
-  Result<std::string> session = f->String("Session");
+  Result<std::string> verb = f.String("Verb");
+  Result<std::string> key = f.String("Key");
+  Result<std::string> value64 = f.String("Value");
+  Result<int64_t> flags = f.Int("Flags");
+  Result<int64_t> index = f.Int("Index");
+  Result<std::string> session = f.String("Session");
   for (const Status* st : {&verb.status(), &key.status(), &value64.status(), &flags.status(),
                            &index.status(), &session.status()}) {
-    if (!st->ok()) return *st;
+    RETURN_IF_ERROR(*st);
   }
-  Result<std::string> value = Base64Decode(*value64);
-  if (!value.ok()) return value.status();
-  if (value->size() > kMaxValueSize) {
+  ASSIGN_OR_RETURN(std::string value, Base64Decode(*value64));
+  if (value.size() > kMaxValueSize) {
     return Status(Code::kUnavailable, "Value for key \"" + *key + "\" is too large (" +
-                                          std::to_string(value->size()) + " > 524288 bytes)");
+                                          std::to_string(value.size()) + " > 524288 bytes)");
   }
-  p.op = TxnOp{*verb, *key, *value, static_cast<uint64_t>(*flags), static_cast<uint64_t>(*index),
+  p.op = TxnOp{*verb, *key, value, static_cast<uint64_t>(*flags), static_cast<uint64_t>(*index),
                *session};
   return p;
 }
@@ -51,17 +49,16 @@ Result<std::vector<ParsedOp>> ParseOps(const nlohmann::json& body) {
   }
   std::vector<ParsedOp> ops;
   for (const auto& item : body) {
-    Result<Fields> f = Fields::Match(item, {"KV", "Node", "Service", "Check"}, false, "api.TxnOp");
-    if (!f.ok()) return f.status();
-    if (!f->Has("KV")) {
+    ASSIGN_OR_RETURN(Fields f,
+                     Fields::Match(item, {"KV", "Node", "Service", "Check"}, false, "api.TxnOp"));
+    if (!f.Has("KV")) {
       ParsedOp p;
       p.refused = "shardgate-consul-dev supports only KV operations in /v1/txn";
       ops.push_back(p);
       continue;
     }
-    Result<ParsedOp> p = ParseKvOp(f->Raw("KV"));
-    if (!p.ok()) return p.status();
-    ops.push_back(*p);
+    ASSIGN_OR_RETURN(ParsedOp p, ParseKvOp(f.Raw("KV")));
+    ops.push_back(p);
   }
   return ops;
 }

@@ -1,4 +1,4 @@
-// KV table semantics (see kv_store.h and reference §2).
+// KV table semantics (see kv_store.h).
 #include "dev/consul/kv_store.h"
 
 #include <algorithm>

@@ -107,7 +107,7 @@ Result<Flags> ParseFlags(int argc, char** argv) {
     } else {
       return shardgate::InvalidArgument(arg + ": missing value");
     }
-    if (Status st = ApplyFlag(arg, value, &f); !st.ok()) return st;
+    RETURN_IF_ERROR(ApplyFlag(arg, value, &f));
   }
   if (f.server.tls_cert_file.empty() != f.server.tls_key_file.empty()) {
     return shardgate::InvalidArgument("--tls-cert and --tls-key go together");

@@ -30,7 +30,7 @@ struct StateOptions {
   Nanos tombstone_ttl{0};  // 0: tombstones are kept forever
 };
 
-// Body of PUT /v1/session/create after JSON decoding; validated by State (500s, reference §4.1).
+// Body of PUT /v1/session/create after JSON decoding; validated by State (500s, as Consul answers).
 struct SessionRequest {
   std::string name;
   std::string node;  // "" = the agent's node
@@ -78,7 +78,7 @@ class State {
   uint64_t sessions_index() const { return std::max<uint64_t>(sessions_index_, 1); }
   uint64_t index() const { return index_; }
 
-  // KV writes (reference §2.2, §2.3).
+  // KV writes.
   KvWrite KvSet(const std::string& key, const std::string& value, uint64_t flags);
   KvWrite KvCas(const std::string& key, const std::string& value, uint64_t flags, uint64_t cas);
   // Unknown session: Internal `invalid session "<id>"`. Lock-delay: false.
@@ -92,13 +92,13 @@ class State {
   // Read-only txns see the current state and change nothing; others commit all or nothing.
   TxnOutcome Txn(const std::vector<TxnOp>& ops);
 
-  // Sessions (reference §4). Validation failures are Internal with Consul's text (HTTP 500).
+  // Sessions. Validation failures are Internal with Consul's text (HTTP 500).
   Result<std::string> CreateSession(const SessionRequest& request);
   // NotFound when the session is unknown or expired.
   Result<Session> RenewSession(const std::string& id);
   void DestroySession(const std::string& id);
 
-  // Agent services and checks (reference §5). NotFound carries Consul's 404 text.
+  // Agent services and checks. NotFound carries Consul's 404 text.
   void RegisterService(Service service, std::vector<Check> checks, bool replace_checks);
   Status DeregisterService(const std::string& id);
   Status RegisterCheck(Check check);

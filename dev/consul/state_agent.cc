@@ -1,4 +1,4 @@
-// State: agent services and checks, TTL expiry and critical-service reaping (reference §5).
+// State: agent services and checks, TTL expiry and critical-service reaping.
 #include <algorithm>
 
 #include "dev/consul/state.h"

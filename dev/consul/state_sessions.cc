@@ -1,4 +1,4 @@
-// State: sessions: create/renew/destroy, TTL expiry and invalidation (reference §4).
+// State: sessions: create/renew/destroy, TTL expiry and invalidation.
 #include <algorithm>
 
 #include "dev/consul/duration.h"
@@ -50,10 +50,10 @@ Status State::ValidateSessionChecksLocked(const Session& s) const {
     return Status::Ok();
   };
   for (const std::string& id : s.node_checks) {
-    if (Status st = validate(id, true); !st.ok()) return st;
+    RETURN_IF_ERROR(validate(id, true));
   }
   for (const std::string& id : s.service_checks) {
-    if (Status st = validate(id, false); !st.ok()) return st;
+    RETURN_IF_ERROR(validate(id, false));
   }
   return Status::Ok();
 }
@@ -61,7 +61,7 @@ Status State::ValidateSessionChecksLocked(const Session& s) const {
 Result<std::string> State::CreateSession(const SessionRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   Session s;
-  if (Status st = ParseBehaviorAndTtl(request, &s); !st.ok()) return st;
+  RETURN_IF_ERROR(ParseBehaviorAndTtl(request, &s));
   s.name = request.name;
   s.node = request.node.empty() ? catalog_.node_name() : request.node;
   s.lock_delay = std::min(request.lock_delay.value_or(kDefaultLockDelay), kMaxLockDelay);
@@ -69,7 +69,7 @@ Result<std::string> State::CreateSession(const SessionRequest& request) {
   s.node_checks = request.node_checks.value_or(std::vector<std::string>{kSerfHealth});
   s.service_checks = request.service_checks;
   if (s.node != catalog_.node_name()) return Internal("Missing node registration");
-  if (Status st = ValidateSessionChecksLocked(s); !st.ok()) return st;
+  RETURN_IF_ERROR(ValidateSessionChecksLocked(s));
   s.id = NewUuidLocked();
   uint64_t idx = NextIndex();
   s.create_index = s.modify_index = idx;

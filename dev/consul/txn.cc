@@ -1,4 +1,4 @@
-// KV transaction verbs and their failure texts (reference §3, Consul state/txn.go).
+// KV transaction verbs and their failure texts (as in Consul's state/txn.go).
 #include "dev/consul/txn.h"
 
 #include <set>

@@ -1,4 +1,4 @@
-// KV transactions (/v1/txn): the verbs of reference §3, all-or-nothing, every failure reported.
+// KV transactions (/v1/txn): the verbs of Consul's /v1/txn, all-or-nothing, every failure reported.
 #pragma once
 
 #include <cstdint>

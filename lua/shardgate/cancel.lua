@@ -3,10 +3,11 @@
 -- The glue looks cancel keys up here first (a Lua table lookup) and mirrors records into
 -- HAProxy's shared cancel map only when other Lua states need them (lua-load-per-thread
 -- with several threads): core.set_map/del_map scan the whole map in HAProxy 2.6, so their
--- cost grows with the number of records (docs/router.md, "Per-connection cost").
--- Each Lua state remembers only what it added, in insertion order. The TTL is the same for every record, so the oldest record
--- always expires first and a FIFO queue is enough. Bounded: past `max_records` the oldest
--- record is evicted early (returned for deletion) rather than growing without limit.
+-- cost grows with the number of records (docs/router.md, "Cancel keys").
+-- Each Lua state remembers only what it added, in insertion order. The TTL is the same for
+-- every record, so the oldest record always expires first and a FIFO queue is enough.
+-- Bounded: past `max_records` the oldest record is evicted early (returned for deletion)
+-- rather than growing without limit.
 -- Time is passed in (seconds) so tests drive it with a fake clock.
 
 local _M = {}

@@ -63,29 +63,22 @@ std::string AgentConninfo(int pg_port) {
 
 Result<std::unique_ptr<AgentProcess>> AgentProcess::Start(AgentProcessOptions options,
                                                           std::chrono::milliseconds timeout) {
-  auto bin = AgentBinary();
-  if (!bin.ok()) return bin.status();
+  ASSIGN_OR_RETURN(auto bin, AgentBinary());
   std::unique_ptr<AgentProcess> agent(new AgentProcess(std::move(options)));
-  auto metrics = FreePort();
-  auto check = FreePort();
-  if (!metrics.ok()) return metrics.status();
-  if (!check.ok()) return check.status();
-  agent->metrics_port_ = *metrics;
-  agent->agent_check_port_ = *check;
+  ASSIGN_OR_RETURN(agent->metrics_port_, FreePort());
+  ASSIGN_OR_RETURN(agent->agent_check_port_, FreePort());
   const AgentProcessOptions& o = agent->options_;
   ProcessOptions p;
-  p.argv = {bin->string(), "--cluster=" + o.cluster, "--shard=" + o.shard, "--node=" + o.node,
+  p.argv = {bin.string(), "--cluster=" + o.cluster, "--shard=" + o.shard, "--node=" + o.node,
             "--pg-conninfo=" + AgentConninfo(o.pg_port), "--port=" + std::to_string(o.pg_port),
             "--consul-address=" + o.consul_address,
-            "--metrics-listen=127.0.0.1:" + std::to_string(*metrics),
-            "--agent-check-listen=127.0.0.1:" + std::to_string(*check)};
+            "--metrics-listen=127.0.0.1:" + std::to_string(agent->metrics_port_),
+            "--agent-check-listen=127.0.0.1:" + std::to_string(agent->agent_check_port_)};
   p.argv.insert(p.argv.end(), o.extra_args.begin(), o.extra_args.end());
   p.env = o.env;
   p.log_path = o.log_path;
-  auto process = Process::Spawn(p);
-  if (!process.ok()) return process.status();
-  agent->process_ = std::move(*process);
-  if (Status up = agent->WaitForMetrics(timeout); !up.ok()) return up;
+  ASSIGN_OR_RETURN(agent->process_, Process::Spawn(p));
+  RETURN_IF_ERROR(agent->WaitForMetrics(timeout));
   return agent;
 }
 
@@ -121,23 +114,22 @@ std::string AgentProcess::service_id() const {
 std::string AgentProcess::check_id() const { return model::CheckId(service_id()); }
 
 Result<std::string> AgentProcess::Metrics() {
-  auto reply = Exchange(metrics_port_, "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n",
-                        std::chrono::seconds(2));
-  if (!reply.ok()) return reply.status();
-  size_t body = reply->find("\r\n\r\n");
-  if (reply->compare(0, 12, "HTTP/1.1 200") != 0 || body == std::string::npos) {
+  ASSIGN_OR_RETURN(auto reply,
+                   Exchange(metrics_port_, "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n",
+                            std::chrono::seconds(2)));
+  size_t body = reply.find("\r\n\r\n");
+  if (reply.compare(0, 12, "HTTP/1.1 200") != 0 || body == std::string::npos) {
     return ProtocolError("unexpected /metrics reply");
   }
-  return reply->substr(body + 4);
+  return reply.substr(body + 4);
 }
 
 Result<double> AgentProcess::Metric(const std::string& name) {
-  auto text = Metrics();
-  if (!text.ok()) return text.status();
+  ASSIGN_OR_RETURN(auto text, Metrics());
   std::string needle = "\n" + name + " ";
-  size_t at = ("\n" + *text).find(needle);
+  size_t at = ("\n" + text).find(needle);
   if (at == std::string::npos) return NotFound("no metric " + name);
-  return std::strtod(text->c_str() + at + name.size() + 1, nullptr);
+  return std::strtod(text.c_str() + at + name.size() + 1, nullptr);
 }
 
 Result<std::string> AgentProcess::AgentCheck() {

@@ -88,22 +88,19 @@ bool TcpConnects(int port) {
 Result<std::unique_ptr<ConsulDev>> ConsulDev::Start(ConsulDevOptions options,
                                                    std::chrono::milliseconds timeout) {
   if (options.port == 0) {
-    Result<int> port = FreePort();
-    if (!port.ok()) return port.status();
-    options.port = *port;
+    ASSIGN_OR_RETURN(options.port, FreePort());
   }
   std::unique_ptr<ConsulDev> dev(new ConsulDev(std::move(options)));
-  if (Status st = dev->Launch(timeout); !st.ok()) return st;
+  RETURN_IF_ERROR(dev->Launch(timeout));
   return dev;
 }
 
 ConsulDev::~ConsulDev() { (void)Stop(); }
 
 Status ConsulDev::Launch(std::chrono::milliseconds timeout) {
-  Result<std::filesystem::path> bin = ConsulDevBinary();
-  if (!bin.ok()) return bin.status();
+  ASSIGN_OR_RETURN(std::filesystem::path bin, ConsulDevBinary());
   ProcessOptions p;
-  p.argv = {bin->string(), "--port", std::to_string(options_.port)};
+  p.argv = {bin.string(), "--port", std::to_string(options_.port)};
   if (!options_.acl_token_file.empty()) p.argv.insert(p.argv.end(), {"--acl-token-file", options_.acl_token_file.string()});
   if (!options_.snapshot.empty()) p.argv.insert(p.argv.end(), {"--snapshot", options_.snapshot.string()});
   if (!options_.node_name.empty()) p.argv.insert(p.argv.end(), {"--node", options_.node_name});
@@ -115,9 +112,7 @@ Status ConsulDev::Launch(std::chrono::milliseconds timeout) {
                                  options_.tls_key_file.string()});
   }
   p.log_path = options_.log_path;
-  Result<std::unique_ptr<Process>> proc = Process::Spawn(p);
-  if (!proc.ok()) return proc.status();
-  process_ = std::move(*proc);
+  ASSIGN_OR_RETURN(process_, Process::Spawn(p));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_->IsRunning()) return Unavailable("shardgate-consul-dev exited during start-up");
@@ -135,7 +130,7 @@ Status ConsulDev::Stop() {
 }
 
 Status ConsulDev::Restart(std::chrono::milliseconds timeout) {
-  if (Status st = Stop(); !st.ok()) return st;
+  RETURN_IF_ERROR(Stop());
   return Launch(timeout);
 }
 

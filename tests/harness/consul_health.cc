@@ -55,10 +55,9 @@ Status WaitInstancesPassing(const std::string& address, const std::string& servi
   consul::ClientConfig config;
   config.address = "http://" + address;
   config.request_timeout = kRequestTimeout;
-  Result<std::unique_ptr<consul::CurlTransport>> transport =
-      consul::CurlTransport::Create({config.address, "", kRequestTimeout});
-  if (!transport.ok()) return transport.status();
-  consul::Client client(**transport, config);
+  ASSIGN_OR_RETURN(std::unique_ptr<consul::CurlTransport> transport,
+                   consul::CurlTransport::Create({config.address, "", kRequestTimeout}));
+  consul::Client client(*transport, config);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last;
   for (;;) {

@@ -116,7 +116,7 @@ Result<std::unique_ptr<FakePgServer>> FakePgServer::Start(int threads, int port)
   std::unique_ptr<FakePgServer> server(new FakePgServer());
   Status listening;
   Listen(&server->listen_fd_, &server->port_, port, &listening);
-  if (!listening.ok()) return listening;
+  RETURN_IF_ERROR(listening);
   server->stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   for (int i = 0; i < std::max(threads, 1); ++i) {
     int epoll_fd = epoll_create1(EPOLL_CLOEXEC);

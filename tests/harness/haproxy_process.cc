@@ -44,12 +44,11 @@ Result<std::unique_ptr<HaproxyProcess>> HaproxyProcess::Start(HaproxyOptions opt
     return InvalidArgument("HaproxyOptions needs dir and socket_path");
   }
   std::unique_ptr<HaproxyProcess> hp(new HaproxyProcess(std::move(options)));
-  Status st = WriteFile(hp->config_path(), hp->options_.config_text);
+  RETURN_IF_ERROR(WriteFile(hp->config_path(), hp->options_.config_text));
   for (const auto& [path, content] : hp->options_.files) {
-    if (st.ok()) st = WriteFile(path, content);
+    RETURN_IF_ERROR(WriteFile(path, content));
   }
-  if (st.ok()) st = hp->Launch();
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(hp->Launch());
   return hp;
 }
 
@@ -58,9 +57,7 @@ Status HaproxyProcess::Launch() {
   po.argv = {kHaproxyBinary, "-db", "-f", config_path().string()};
   po.env = options_.env;
   po.log_path = log_path();
-  Result<std::unique_ptr<Process>> p = Process::Spawn(po);
-  if (!p.ok()) return p.status();
-  process_ = std::move(*p);
+  ASSIGN_OR_RETURN(process_, Process::Spawn(po));
   Status st = WaitReady();
   if (!st.ok()) {
     (void)Stop();
@@ -82,8 +79,7 @@ Status HaproxyProcess::WaitReady() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   for (int port : options_.tcp_ports) {
-    Status st = WaitForTcp("127.0.0.1", port, deadline);
-    if (!st.ok()) return st;
+    RETURN_IF_ERROR(WaitForTcp("127.0.0.1", port, deadline));
   }
   return Status::Ok();
 }
@@ -107,8 +103,7 @@ Status HaproxyProcess::Stop(std::chrono::milliseconds timeout) {
 }
 
 Status HaproxyProcess::Restart() {
-  Status st = Stop();
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(Stop());
   return Launch();
 }
 

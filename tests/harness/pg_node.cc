@@ -26,11 +26,10 @@ std::string Tool(const char* name) { return (PgBinDir() / name).string(); }
 
 // Runs a PostgreSQL tool as postgres; a non-zero exit becomes kUnavailable with its output.
 Status RunPgTool(const std::vector<std::string>& argv) {
-  Result<CommandResult> r = RunCommand(argv, {{"LC_ALL", "C"}}, kCommandTimeout, kPgUser);
-  if (!r.ok()) return r.status();
-  if (r->exit_code != 0) {
-    return Unavailable(JoinArgv(argv) + " exited " + std::to_string(r->exit_code) + ": " +
-                       r->err + r->out);
+  ASSIGN_OR_RETURN(CommandResult r, RunCommand(argv, {{"LC_ALL", "C"}}, kCommandTimeout, kPgUser));
+  if (r.exit_code != 0) {
+    return Unavailable(JoinArgv(argv) + " exited " + std::to_string(r.exit_code) + ": " +
+                       r.err + r.out);
   }
   return Status::Ok();
 }
@@ -88,32 +87,27 @@ Result<std::unique_ptr<PgNode>> PgNode::Prepare(PgNodeSpec spec, PgRole role) {
     return InvalidArgument("PgNodeSpec needs name, cluster_name and base_dir");
   }
   if (spec.port == 0) {
-    Result<int> port = FreePort();
-    if (!port.ok()) return port.status();
-    spec.port = *port;
+    ASSIGN_OR_RETURN(spec.port, FreePort());
   }
   std::filesystem::path dir = spec.base_dir / DirName(spec.cluster_name);
-  Status st = MakeOwnedDir(dir, kPgUser);
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(MakeOwnedDir(dir, kPgUser));
   return std::unique_ptr<PgNode>(new PgNode(std::move(spec), role, dir));
 }
 
 Result<std::unique_ptr<PgNode>> PgNode::StartPrimary(const PgNodeSpec& spec) {
-  Result<std::unique_ptr<PgNode>> node = Prepare(spec, PgRole::kPrimary);
-  if (!node.ok()) return node.status();
-  PgNode& n = **node;
+  ASSIGN_OR_RETURN(std::unique_ptr<PgNode> node, Prepare(spec, PgRole::kPrimary));
+  PgNode& n = *node;
   Status st = RunPgTool({Tool("initdb"), "-D", n.data_dir().string(), "-A", "trust", "-U",
                          kPgUser, "--no-sync", "-E", "UTF8", "--locale=C"});
   if (st.ok()) st = n.WriteConfig();
   if (st.ok()) st = n.Start();
-  if (!st.ok()) return Status(st.code(), n.cluster_name() + ": " + st.message());
+  RETURN_IF_ERROR(Annotate(st, n.cluster_name()));
   return node;
 }
 
 Result<std::unique_ptr<PgNode>> PgNode::StartReplica(PgNode& primary, const PgNodeSpec& spec) {
-  Result<std::unique_ptr<PgNode>> node = Prepare(spec, PgRole::kReplica);
-  if (!node.ok()) return node.status();
-  PgNode& n = **node;
+  ASSIGN_OR_RETURN(std::unique_ptr<PgNode> node, Prepare(spec, PgRole::kReplica));
+  PgNode& n = *node;
   Status st = RunPgTool({Tool("pg_basebackup"), "-h", "127.0.0.1", "-p",
                          std::to_string(primary.port()), "-U", kPgUser, "-D",
                          n.data_dir().string(), "-R", "-X", "stream", "-c", "fast", "--no-sync"});
@@ -127,7 +121,7 @@ Result<std::unique_ptr<PgNode>> PgNode::StartReplica(PgNode& primary, const PgNo
         "application_name = '" + n.cluster_name() + "'",
         "1", kStreamingTimeout);
   }
-  if (!st.ok()) return Status(st.code(), n.cluster_name() + ": " + st.message());
+  RETURN_IF_ERROR(Annotate(st, n.cluster_name()));
   return node;
 }
 
@@ -150,8 +144,7 @@ Status PgNode::WriteConfig() {
        << "max_connections = 50\n"
        << "wal_receiver_status_interval = 1s\n"
        << "log_line_prefix = '%m [%p] %q%u@%d '\n";
-  Status st = AppendFile(data_dir() / "postgresql.conf", conf.str(), /*truncate=*/false);
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(AppendFile(data_dir() / "postgresql.conf", conf.str(), /*truncate=*/false));
   return AppendFile(data_dir() / "pg_hba.conf",
                     "local all all trust\n"
                     "local replication all trust\n"
@@ -171,11 +164,9 @@ Status PgNode::ReadPid() {
 Status PgNode::Start() {
   if (running_) return Status::Ok();
   BecomeSubreaper();
-  Status st = RunPgTool({Tool("pg_ctl"), "-D", data_dir().string(), "-l", log_path().string(),
-                         "-w", "-t", "60", "start"});
-  if (!st.ok()) return st;
-  st = ReadPid();
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(RunPgTool({Tool("pg_ctl"), "-D", data_dir().string(), "-l", log_path().string(),
+                             "-w", "-t", "60", "start"}));
+  RETURN_IF_ERROR(ReadPid());
   running_ = true;
   frozen_ = false;
   return Status::Ok();
@@ -224,8 +215,8 @@ PgNode::~PgNode() {
 
 Status PgNode::Promote() {
   if (!running_) return Unavailable(cluster_name() + " is not running");
-  Status st = RunPgTool({Tool("pg_ctl"), "-D", data_dir().string(), "-w", "-t", "60", "promote"});
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(RunPgTool({Tool("pg_ctl"), "-D", data_dir().string(), "-w", "-t", "60",
+                             "promote"}));
   role_ = PgRole::kPrimary;
   return Status::Ok();
 }
@@ -265,14 +256,13 @@ Result<std::string> PgNode::Query(const std::string& sql, std::chrono::milliseco
   args.sslmode = "disable";
   args.sql = sql;
   args.timeout = timeout;
-  Result<CommandResult> r = Psql(args);
-  if (!r.ok()) return Status(r.status().code(), cluster_name() + ": " + r.status().message());
-  if (r->exit_code != 0) {
+  ASSIGN_OR_RETURN(CommandResult r, Annotate(Psql(args), cluster_name()));
+  if (r.exit_code != 0) {
     // libpq's own connect_timeout may fire just before our deadline: the same outcome.
-    bool timed_out = r->err.find("timeout expired") != std::string::npos;
-    return Status(timed_out ? Code::kTimeout : Code::kUnavailable, cluster_name() + ": " + r->err);
+    bool timed_out = r.err.find("timeout expired") != std::string::npos;
+    return Status(timed_out ? Code::kTimeout : Code::kUnavailable, cluster_name() + ": " + r.err);
   }
-  return FirstLine(r->out);
+  return FirstLine(r.out);
 }
 
 Status PgNode::WaitForValue(const std::string& sql, const std::string& expected,

@@ -35,23 +35,18 @@ Result<std::unique_ptr<PgBouncerProcess>> PgBouncerProcess::Start(PgBouncerOptio
     return InvalidArgument("PgBouncerOptions needs dir and pg_port");
   }
   if (options.port == 0) {
-    Result<int> port = FreePort();
-    if (!port.ok()) return port.status();
-    options.port = *port;
+    ASSIGN_OR_RETURN(options.port, FreePort());
   }
   std::unique_ptr<PgBouncerProcess> bouncer(new PgBouncerProcess(std::move(options)));
   const PgBouncerOptions& o = bouncer->options_;
-  Status st = MakeOwnedDir(o.dir, kUser);
-  if (st.ok()) st = bouncer->WriteConfig();
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(MakeOwnedDir(o.dir, kUser));
+  RETURN_IF_ERROR(bouncer->WriteConfig());
   ProcessOptions p;
   p.argv = {PgBouncerBinary().string(), (o.dir / "pgbouncer.ini").string()};
   p.user = kUser;
   p.log_path = o.dir / "pgbouncer.log";
-  auto spawned = Process::Spawn(p);
-  if (!spawned.ok()) return spawned.status();
-  bouncer->process_ = std::move(spawned).value();
-  st = bouncer->WaitReady();
+  ASSIGN_OR_RETURN(bouncer->process_, Process::Spawn(p));
+  Status st = bouncer->WaitReady();
   if (!st.ok()) {
     return Status(st.code(), st.message() + "\n--- pgbouncer.log ---\n" +
                                  TailOfFile(o.dir / "pgbouncer.log", kLogTailLines));
@@ -64,8 +59,7 @@ PgBouncerProcess::~PgBouncerProcess() { (void)Stop(); }
 Status PgBouncerProcess::WriteConfig() const {
   const PgBouncerOptions& o = options_;
   // auth_type trust still requires the user to be listed in auth_file.
-  Status st = WriteText(o.dir / "userlist.txt", std::string("\"") + kUser + "\" \"\"\n");
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(WriteText(o.dir / "userlist.txt", std::string("\"") + kUser + "\" \"\"\n"));
   std::string ini =
       "[databases]\n" +
       o.database + " = host=127.0.0.1 port=" + std::to_string(o.pg_port) + " dbname=" + o.database +
@@ -112,10 +106,9 @@ Result<std::string> PgBouncerProcess::Admin(const std::string& command) {
   args.db = "pgbouncer";
   args.sql = command;
   args.timeout = std::chrono::seconds(5);
-  auto run = Psql(args);
-  if (!run.ok()) return run.status();
-  if (run->exit_code != 0) return Unavailable("psql " + command + ": " + run->err);
-  return run->out;
+  ASSIGN_OR_RETURN(auto run, Psql(args));
+  if (run.exit_code != 0) return Unavailable("psql " + command + ": " + run.err);
+  return run.out;
 }
 
 Status PgBouncerProcess::Stop() {

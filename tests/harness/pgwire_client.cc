@@ -71,8 +71,7 @@ Result<PgWireConnection> PgWireConnection::Connect(const std::string& host, int 
   int one = 1;
   // Fragmented sends must leave as separate segments, not be coalesced by Nagle.
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  Status connected = ConnectSocket(fd, host, port, Clock::now() + timeout);
-  if (!connected.ok()) return connected;
+  RETURN_IF_ERROR(ConnectSocket(fd, host, port, Clock::now() + timeout));
   return connection;
 }
 
@@ -117,8 +116,7 @@ Status PgWireConnection::Send(std::string_view bytes, SendPlan plan, millisecond
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        Status writable = WaitFor(fd_, POLLOUT, deadline);
-        if (!writable.ok()) return writable;
+        RETURN_IF_ERROR(WaitFor(fd_, POLLOUT, deadline));
         continue;
       }
       return Unavailable(std::string("send: ") + std::strerror(errno));
@@ -149,8 +147,7 @@ Status PgWireConnection::Fill(Clock::time_point deadline) {
 Result<char> PgWireConnection::ReadByte(milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   while (buffer_.empty()) {
-    Status filled = Fill(deadline);
-    if (!filled.ok()) return filled;
+    RETURN_IF_ERROR(Fill(deadline));
   }
   char byte = buffer_[0];
   buffer_.erase(0, 1);
@@ -160,11 +157,9 @@ Result<char> PgWireConnection::ReadByte(milliseconds timeout) {
 Result<WireMessage> PgWireConnection::ReadMessage(milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   for (;;) {
-    auto message = TakeMessage(buffer_);
-    if (!message.ok()) return message.status();
-    if (message->has_value()) return std::move(**message);
-    Status filled = Fill(deadline);
-    if (!filled.ok()) return filled;
+    ASSIGN_OR_RETURN(auto message, TakeMessage(buffer_));
+    if (message.has_value()) return std::move(*message);
+    RETURN_IF_ERROR(Fill(deadline));
   }
 }
 
@@ -173,7 +168,7 @@ Result<std::string> PgWireConnection::ReadUntilClosed(milliseconds timeout) {
   for (;;) {
     Status filled = Fill(deadline);
     if (filled.code() == Code::kUnavailable) return std::exchange(buffer_, std::string());
-    if (!filled.ok()) return filled;
+    RETURN_IF_ERROR(filled);
   }
 }
 
@@ -197,15 +192,11 @@ Status ApplyStartupMessage(const WireMessage& message, StartupReply* reply, bool
       return Status::Ok();
     }
     case 'K': {  // BackendKeyData
-      auto key = ParseBackendKeyData(message.body);
-      if (!key.ok()) return key.status();
-      reply->key = *key;
+      ASSIGN_OR_RETURN(reply->key, ParseBackendKeyData(message.body));
       return Status::Ok();
     }
     case 'E': {  // ErrorResponse
-      auto fields = ParseErrorFields(message.body);
-      if (!fields.ok()) return fields.status();
-      reply->error = std::move(*fields);
+      ASSIGN_OR_RETURN(reply->error, ParseErrorFields(message.body));
       *done = true;
       return Status::Ok();
     }
@@ -229,17 +220,15 @@ Result<StartupReply> ReadStartupReply(PgWireConnection& connection, milliseconds
       reply.closed = true;
       return reply;
     }
-    if (!message.ok()) return message.status();
-    Status applied = ApplyStartupMessage(*message, &reply, &done);
-    if (!applied.ok()) return applied;
+    RETURN_IF_ERROR(message);
+    RETURN_IF_ERROR(ApplyStartupMessage(*message, &reply, &done));
   }
   return reply;
 }
 
 Result<QueryReply> RunQuery(PgWireConnection& connection, std::string_view sql,
                             milliseconds timeout) {
-  Status sent = connection.Send(QueryMessage(sql), {}, timeout);
-  if (!sent.ok()) return sent;
+  RETURN_IF_ERROR(connection.Send(QueryMessage(sql), {}, timeout));
   return ReadQueryReply(connection, timeout);
 }
 
@@ -247,22 +236,16 @@ Result<QueryReply> ReadQueryReply(PgWireConnection& connection, milliseconds tim
   auto deadline = Clock::now() + timeout;
   QueryReply reply;
   for (;;) {
-    auto message = connection.ReadMessage(Until(deadline));
-    if (!message.ok()) return message.status();
-    if (message->type == 'T') {  // RowDescription
-      auto columns = ParseRowDescription(message->body);
-      if (!columns.ok()) return columns.status();
-      reply.columns = std::move(*columns);
-    } else if (message->type == 'D') {  // DataRow
-      auto row = ParseDataRow(message->body);
-      if (!row.ok()) return row.status();
-      reply.rows.push_back(std::move(*row));
-    } else if (message->type == 'E') {  // ErrorResponse; 'Z' follows unless FATAL
-      auto fields = ParseErrorFields(message->body);
-      if (!fields.ok()) return fields.status();
-      reply.error = std::move(*fields);
+    ASSIGN_OR_RETURN(auto message, connection.ReadMessage(Until(deadline)));
+    if (message.type == 'T') {  // RowDescription
+      ASSIGN_OR_RETURN(reply.columns, ParseRowDescription(message.body));
+    } else if (message.type == 'D') {  // DataRow
+      ASSIGN_OR_RETURN(auto row, ParseDataRow(message.body));
+      reply.rows.push_back(std::move(row));
+    } else if (message.type == 'E') {  // ErrorResponse; 'Z' follows unless FATAL
+      ASSIGN_OR_RETURN(reply.error, ParseErrorFields(message.body));
       if (reply.error->severity == "FATAL") return reply;
-    } else if (message->type == 'Z') {  // ReadyForQuery
+    } else if (message.type == 'Z') {  // ReadyForQuery
       return reply;
     }
   }
@@ -270,30 +253,24 @@ Result<QueryReply> ReadQueryReply(PgWireConnection& connection, milliseconds tim
 
 Result<Session> StartSession(const std::string& host, int port, const StartupParams& params,
                              const SessionOptions& options) {
-  auto connection = PgWireConnection::Connect(host, port, options.timeout);
-  if (!connection.ok()) return connection.status();
+  ASSIGN_OR_RETURN(auto connection, PgWireConnection::Connect(host, port, options.timeout));
   if (options.ssl_request_first) {
-    Status sent = connection->Send(SslRequest(), {}, options.timeout);
-    if (!sent.ok()) return sent;
-    auto answer = connection->ReadByte(options.timeout);
-    if (!answer.ok()) return answer.status();
-    if (*answer != 'N') return ProtocolError("SSLRequest answered '" + std::string(1, *answer) + "'");
+    RETURN_IF_ERROR(connection.Send(SslRequest(), {}, options.timeout));
+    ASSIGN_OR_RETURN(auto answer, connection.ReadByte(options.timeout));
+    if (answer != 'N') return ProtocolError("SSLRequest answered '" + std::string(1, answer) + "'");
   }
-  Status sent = connection->Send(StartupMessage(params), options.plan, options.timeout * 4);
-  if (!sent.ok()) return sent;
-  auto reply = ReadStartupReply(*connection, options.timeout);
-  if (!reply.ok()) return reply.status();
-  return Session{std::move(*connection), std::move(*reply)};
+  RETURN_IF_ERROR(connection.Send(StartupMessage(params), options.plan, options.timeout * 4));
+  ASSIGN_OR_RETURN(auto reply, ReadStartupReply(connection, options.timeout));
+  return Session{std::move(connection), std::move(reply)};
 }
 
 Result<QueryReply> ConnectAndQuery(const std::string& host, int port, const StartupParams& params,
                                    std::string_view sql, const SessionOptions& options) {
-  auto session = StartSession(host, port, params, options);
-  if (!session.ok()) return session.status();
-  if (session->reply.error) return QueryReply{session->reply.error, {}, {}};
-  if (session->reply.closed) return Unavailable("server closed the connection during startup");
-  auto reply = RunQuery(session->connection, sql, options.timeout);
-  if (reply.ok()) (void)session->connection.Send(TerminateMessage(), {}, options.timeout);
+  ASSIGN_OR_RETURN(auto session, StartSession(host, port, params, options));
+  if (session.reply.error) return QueryReply{session.reply.error, {}, {}};
+  if (session.reply.closed) return Unavailable("server closed the connection during startup");
+  auto reply = RunQuery(session.connection, sql, options.timeout);
+  if (reply.ok()) (void)session.connection.Send(TerminateMessage(), {}, options.timeout);
   return reply;
 }
 

@@ -196,14 +196,13 @@ bool WaitPidGone(pid_t pid, std::chrono::milliseconds timeout) {
 }
 
 Result<std::unique_ptr<Process>> Process::Spawn(const ProcessOptions& options) {
-  Result<ExecPlan> plan = MakePlan(options.argv, options.env, options.user, options.cwd);
-  if (!plan.ok()) return plan.status();
+  ASSIGN_OR_RETURN(ExecPlan plan, MakePlan(options.argv, options.env, options.user, options.cwd));
   std::string log = options.log_path.empty() ? "/dev/null" : options.log_path.string();
   int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return Unavailable("cannot open log " + log + ": " + strerror(errno));
-  Result<pid_t> pid = ForkExec(std::move(*plan), log_fd, log_fd);
+  Result<pid_t> pid = ForkExec(std::move(plan), log_fd, log_fd);
   close(log_fd);
-  if (!pid.ok()) return pid.status();
+  RETURN_IF_ERROR(pid);
   std::string name = std::filesystem::path(options.argv[0]).filename().string();
   return std::unique_ptr<Process>(new Process(*pid, name));
 }
@@ -293,8 +292,7 @@ bool DrainPipes(int out_fd, int err_fd, CommandResult& result, Clock::time_point
 Result<CommandResult> RunCommand(const std::vector<std::string>& argv, const EnvVars& env,
                                  std::chrono::milliseconds timeout, const std::string& user) {
   auto deadline = Clock::now() + timeout;
-  Result<ExecPlan> plan = MakePlan(argv, env, user, {});
-  if (!plan.ok()) return plan.status();
+  ASSIGN_OR_RETURN(ExecPlan plan, MakePlan(argv, env, user, {}));
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) return Internal("pipe2 failed");
   if (pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -302,14 +300,14 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv, const Env
     close(out_pipe[1]);
     return Internal("pipe2 failed");
   }
-  Result<pid_t> pid = ForkExec(std::move(*plan), out_pipe[1], err_pipe[1]);
+  Result<pid_t> pid = ForkExec(std::move(plan), out_pipe[1], err_pipe[1]);
   close(out_pipe[1]);
   close(err_pipe[1]);
   CommandResult result;
   bool finished = pid.ok() && DrainPipes(out_pipe[0], err_pipe[0], result, deadline);
   close(out_pipe[0]);
   close(err_pipe[0]);
-  if (!pid.ok()) return pid.status();
+  RETURN_IF_ERROR(pid);
   std::unique_ptr<Process> child = Process::Adopt(*pid, argv[0]);
   if (!finished) return Timeout(JoinArgv(argv) + " did not finish within " +
                                 std::to_string(timeout.count()) + " ms");

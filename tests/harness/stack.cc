@@ -63,14 +63,12 @@ Result<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   }
   if (options.source_dir.empty()) options.source_dir = SourceDir();
   std::unique_ptr<Stack> stack(new Stack(std::move(options)));
-  Result<std::unique_ptr<TempDir>> dir = TempDir::Create("shardgate-stack", stack->options_.parent_dir);
-  if (!dir.ok()) return dir.status();
-  stack->dir_ = std::move(*dir);
-  Status st = stack->StartNodes();
-  if (st.ok() && stack->options_.haproxy) st = stack->StartHaproxy();
-  if (st.ok() && stack->options_.consul) st = stack->StartConsul();
-  if (st.ok() && stack->options_.agents) st = stack->StartAgents();
-  if (!st.ok()) return st;  // the half-built stack is torn down here
+  ASSIGN_OR_RETURN(stack->dir_, TempDir::Create("shardgate-stack", stack->options_.parent_dir));
+  // An error return tears the half-built stack down.
+  RETURN_IF_ERROR(stack->StartNodes());
+  if (stack->options_.haproxy) RETURN_IF_ERROR(stack->StartHaproxy());
+  if (stack->options_.consul) RETURN_IF_ERROR(stack->StartConsul());
+  if (stack->options_.agents) RETURN_IF_ERROR(stack->StartAgents());
   stack->PublishEnv();
   return stack;
 }
@@ -87,8 +85,7 @@ Status Stack::StartNodes() {
     PgNodeSpec spec{"n1", options_.shards[i] + "/n1", dir(), 0};
     primaries.emplace_back(i, std::async(std::launch::async, PgNode::StartPrimary, spec));
   }
-  Status st = Collect(primaries, components_, shards_);
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(Collect(primaries, components_, shards_));
   std::vector<std::pair<size_t, NodeFuture>> replicas;
   for (size_t i = 0; i < shards_.size(); ++i) {
     PgNode* primary = shards_[i].second.front();
@@ -127,12 +124,9 @@ Status Stack::StartHaproxy() {
   for (auto [field, wanted] : {std::pair{&spec_.rw_port, options_.rw_port},
                                std::pair{&spec_.ro_port, options_.ro_port},
                                std::pair{&spec_.stats_port, options_.stats_port}}) {
-    Result<int> port = PortOrFree(wanted);
-    if (!port.ok()) return port.status();
-    *field = *port;
+    ASSIGN_OR_RETURN(*field, PortOrFree(wanted));
   }
-  Status st = haproxy::ValidateConfigSpec(spec_);
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(haproxy::ValidateConfigSpec(spec_));
   HaproxyOptions ho;
   ho.dir = dir();
   ho.config_text = haproxy::RenderConfig(spec_);
@@ -140,26 +134,22 @@ Status Stack::StartHaproxy() {
   ho.tcp_ports = {spec_.rw_port, spec_.ro_port, spec_.stats_port};
   std::string map_text;
   if (!options_.segments.empty()) {
-    st = model::ValidateSegments(options_.segments);
-    if (!st.ok()) return st;
+    RETURN_IF_ERROR(model::ValidateSegments(options_.segments));
     map_text = haproxy::RenderMapFile(options_.segments, 1);
   }
   ho.files = {{spec_.ranges_map_path, map_text}, {spec_.cancel_map_path, ""}};
-  Result<std::unique_ptr<HaproxyProcess>> hp = HaproxyProcess::Start(std::move(ho));
-  if (!hp.ok()) return hp.status();
-  haproxy_ = &Adopt(std::move(*hp));
+  ASSIGN_OR_RETURN(std::unique_ptr<HaproxyProcess> hp, HaproxyProcess::Start(std::move(ho)));
+  haproxy_ = &Adopt(std::move(hp));
   return Status::Ok();
 }
 
 Status Stack::StartConsul() {
-  Result<int> port = PortOrFree(options_.consul_port);
-  if (!port.ok()) return port.status();
+  ASSIGN_OR_RETURN(int port, PortOrFree(options_.consul_port));
   ConsulDevOptions co;
-  co.port = *port;
+  co.port = port;
   co.log_path = dir() / "consul.log";
-  Result<std::unique_ptr<ConsulDev>> consul = ConsulDev::Start(std::move(co));
-  if (!consul.ok()) return consul.status();
-  consul_ = &Adopt(std::move(*consul));
+  ASSIGN_OR_RETURN(std::unique_ptr<ConsulDev> consul, ConsulDev::Start(std::move(co)));
+  consul_ = &Adopt(std::move(consul));
   return Status::Ok();
 }
 
@@ -178,11 +168,9 @@ Status Stack::StartAgents() {
       ao.log_path = node->dir() / "agent.log";
       // The dev Consul has no ACLs: never hand it a token from the caller's environment.
       ao.env = {{"CONSUL_HTTP_TOKEN", ""}, {"CONSUL_HTTP_TOKEN_FILE", ""}};
-      Result<std::unique_ptr<AgentProcess>> agent = AgentProcess::Start(std::move(ao));
-      if (!agent.ok()) {
-        return Status(agent.status().code(), node->cluster_name() + ": " + agent.status().message());
-      }
-      AgentProcess& adopted = Adopt(std::move(*agent));
+      ASSIGN_OR_RETURN(std::unique_ptr<AgentProcess> agent,
+                       Annotate(AgentProcess::Start(std::move(ao)), node->cluster_name()));
+      AgentProcess& adopted = Adopt(std::move(agent));
       agents_.emplace_back(node, &adopted);
       expected.push_back({node->cluster_name(), adopted.service_id()});
     }
@@ -244,11 +232,10 @@ std::string Stack::stats_url() const {
 Result<uint64_t> Stack::PushRangeMap(const std::vector<model::Segment>& segments) {
   if (haproxy_ == nullptr) return Unavailable("the stack runs without HAProxy");
   haproxy::RuntimeClient client(haproxy_->socket());
-  Result<uint64_t> version = client.PushRangeMap(spec_.ranges_map_path, segments);
-  if (!version.ok()) return version;
+  ASSIGN_OR_RETURN(uint64_t version, client.PushRangeMap(spec_.ranges_map_path, segments));
   // Keep the file in step so a Restart() comes back with the same map.
   std::ofstream out(spec_.ranges_map_path, std::ios::trunc);
-  out << haproxy::RenderMapFile(segments, *version);
+  out << haproxy::RenderMapFile(segments, version);
   return version;
 }
 

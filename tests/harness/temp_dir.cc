@@ -48,8 +48,7 @@ Result<std::unique_ptr<TempDir>> TempDir::Create(const std::string& prefix,
     chmod(templ.c_str(), 0711);
     return dir;
   }
-  Status st = Chown(dir->path(), owner);
-  if (!st.ok()) return st;
+  RETURN_IF_ERROR(Chown(dir->path(), owner));
   return dir;
 }
 

@@ -1,4 +1,4 @@
-// Consul conformance suite: the behaviours shardgate relies on (reference consul-http-api.md),
+// Consul conformance suite: the behaviours shardgate relies on,
 // as a table of cases. Runs against shardgate-consul-dev, or against a real Consul when
 // CONSUL_HTTP_ADDR is set (token from CONSUL_HTTP_TOKEN); see docs/consul-dev.md.
 #include <doctest/doctest.h>

@@ -20,10 +20,9 @@ constexpr const char* kPassword = "router-test-secret";  // test-only role on a 
 // password (PostgreSQL 15 stores SCRAM verifiers by default) and a pg_hba.conf line for it
 // ahead of the suite's trust lines, then a reload. Idempotent: the fleet is shared.
 Status RequireScram(harness::PgNode& primary) {
-  auto role = primary.Query(std::string("do $$ begin if not exists (select from pg_roles where "
-                                        "rolname = '") + kUser + "') then create role " + kUser +
-                            " login password '" + kPassword + "'; end if; end $$");
-  if (!role.ok()) return role.status();
+  RETURN_IF_ERROR(primary.Query(
+      std::string("do $$ begin if not exists (select from pg_roles where rolname = '") + kUser +
+      "') then create role " + kUser + " login password '" + kPassword + "'; end if; end $$"));
   std::filesystem::path hba = primary.data_dir() / "pg_hba.conf";
   std::ifstream in(hba);
   std::stringstream rules;

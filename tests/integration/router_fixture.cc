@@ -62,17 +62,14 @@ harness::Stack* RouterStack() {
 }
 
 Status RestoreRouting(harness::Stack& stack) {
-  auto pushed = stack.PushRangeMap(BaseSegments());
-  if (!pushed.ok()) return pushed.status();
+  RETURN_IF_ERROR(stack.PushRangeMap(BaseSegments()));
   haproxy::RuntimeClient client(stack.haproxy()->socket());
   for (const auto& shard : stack.config_spec().shards) {
     for (const auto& server : shard.rw) {
-      Status st = client.SetServerState(shard.name + "_rw", server.name, "ready");
-      if (!st.ok()) return st;
+      RETURN_IF_ERROR(client.SetServerState(shard.name + "_rw", server.name, "ready"));
     }
     for (const auto& server : shard.ro) {
-      Status st = client.SetServerState(shard.name + "_ro", server.name, "ready");
-      if (!st.ok()) return st;
+      RETURN_IF_ERROR(client.SetServerState(shard.name + "_ro", server.name, "ready"));
     }
   }
   return Status::Ok();
@@ -100,8 +97,7 @@ Result<CancelOutcome> CancelSleepVia(harness::Stack& stack, int port, int64_t ke
   options.env = {{"PGOPTIONS", KeyOption(key)}, {"PGCONNECT_TIMEOUT", "5"}};
   options.env.insert(options.env.end(), env.begin(), env.end());
   options.log_path = stack.dir() / ("psql-cancel-" + user + ".log");
-  auto psql = harness::Process::Spawn(options);
-  if (!psql.ok()) return psql.status();
+  ASSIGN_OR_RETURN(auto psql, harness::Process::Spawn(options));
   Status sleeping = stack.Primary(shard).WaitForValue(
       "select count(*) from pg_stat_activity where state = 'active' and query = '" +
           std::string(kSleep) + "'",
@@ -110,12 +106,10 @@ Result<CancelOutcome> CancelSleepVia(harness::Stack& stack, int port, int64_t ke
     return Unavailable("the sleep never ran on " + shard + ": " + ReadFile(options.log_path));
   }
   auto signalled = std::chrono::steady_clock::now();
-  Status sent = (*psql)->Signal(SIGINT);
-  if (!sent.ok()) return sent;
-  auto exit_code = (*psql)->Wait(std::chrono::seconds(5));
-  if (!exit_code.ok()) return exit_code.status();
+  RETURN_IF_ERROR(psql->Signal(SIGINT));
+  ASSIGN_OR_RETURN(auto exit_code, psql->Wait(std::chrono::seconds(5)));
   CancelOutcome outcome;
-  outcome.exit_code = *exit_code;
+  outcome.exit_code = exit_code;
   outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - signalled);
   outcome.output = ReadFile(options.log_path);
@@ -146,9 +140,8 @@ harness::ErrorFields StartupErrorVia(int port, const harness::StartupParams& par
 }
 
 Result<uint64_t> ShardBackendSessions(harness::HaproxyProcess& haproxy) {
-  auto reply = haproxy.Runtime("show stat");
-  if (!reply.ok()) return reply.status();
-  std::stringstream lines(*reply);
+  ASSIGN_OR_RETURN(auto reply, haproxy.Runtime("show stat"));
+  std::stringstream lines(reply);
   std::string line;
   std::getline(lines, line);
   std::vector<std::string> header = SplitCsv(line.substr(line.find_first_not_of("# ")));
