@@ -38,9 +38,10 @@ Status ValidateRule(const RoutingRule& rule) {
     return InvalidArgument(RuleName(rule) + ": lo " + std::to_string(rule.lo) + " > hi " +
                            std::to_string(rule.hi));
   }
-  // The shard name ends up in HAProxy map values: the range map's own charset check decides.
-  Status shard = model::ValidateSegments({{rule.lo, rule.hi, rule.shard}});
-  if (!shard.ok()) return InvalidArgument(RuleName(rule) + ": shard: " + shard.message());
+  if (!model::IsShardName(rule.shard)) {
+    return InvalidArgument(RuleName(rule) + ": shard '" + rule.shard +
+                           "' must match [A-Za-z0-9_.-]+ (at most 128 bytes)");
+  }
   if (rule.expires_at && *rule.expires_at <= rule.created_at) {
     return InvalidArgument(RuleName(rule) + ": expires_at is not after created_at");
   }
@@ -50,8 +51,7 @@ Status ValidateRule(const RoutingRule& rule) {
 Status ValidateRuleSet(const RuleSet& set) {
   uint64_t previous = 0;
   for (const RoutingRule& rule : set.rules) {
-    Status s = ValidateRule(rule);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(ValidateRule(rule));
     if (rule.id <= previous) {
       return InvalidArgument(RuleName(rule) + ": ids must be unique and increasing");
     }
@@ -136,18 +136,16 @@ Result<const Json*> Field(const Json& object, const char* name, const std::strin
 }
 
 Result<uint64_t> Unsigned(const Json& object, const char* name, const std::string& where) {
-  auto field = Field(object, name, where);
-  if (!field.ok()) return field.status();
-  if (!(*field)->is_number_unsigned()) {
+  ASSIGN_OR_RETURN(const Json* field, Field(object, name, where));
+  if (!field->is_number_unsigned()) {
     return ProtocolError(where + "." + name + " is not an unsigned integer");
   }
-  return (*field)->get<uint64_t>();
+  return field->get<uint64_t>();
 }
 
 Result<int64_t> Signed(const Json& object, const char* name, const std::string& where) {
-  auto field = Field(object, name, where);
-  if (!field.ok()) return field.status();
-  const Json& value = **field;
+  ASSIGN_OR_RETURN(const Json* field, Field(object, name, where));
+  const Json& value = *field;
   if (value.is_number_unsigned()) {
     if (value.get<uint64_t>() > uint64_t(INT64_MAX)) {
       return ProtocolError(where + "." + name + " is out of the signed 64-bit range");
@@ -161,27 +159,18 @@ Result<int64_t> Signed(const Json& object, const char* name, const std::string& 
 Result<RoutingRule> DecodeRule(const Json& r, const std::string& where) {
   if (!r.is_object()) return ProtocolError(where + " is not an object");
   RoutingRule rule;
-  auto id = Unsigned(r, "id", where);
-  if (!id.ok()) return id.status();
-  rule.id = *id;
-  auto lo = Signed(r, "lo", where);
-  if (!lo.ok()) return lo.status();
-  auto hi = Signed(r, "hi", where);
-  if (!hi.ok()) return hi.status();
-  rule.lo = *lo;
-  rule.hi = *hi;
-  auto shard = Field(r, "shard", where);
-  if (!shard.ok()) return shard.status();
-  if (!(*shard)->is_string()) return ProtocolError(where + ".shard is not a string");
-  rule.shard = (*shard)->get<std::string>();
-  auto created = Signed(r, "created_at_ms", where);
-  if (!created.ok()) return created.status();
-  rule.created_at = FromMillis(*created);
+  ASSIGN_OR_RETURN(rule.id, Unsigned(r, "id", where));
+  ASSIGN_OR_RETURN(rule.lo, Signed(r, "lo", where));
+  ASSIGN_OR_RETURN(rule.hi, Signed(r, "hi", where));
+  ASSIGN_OR_RETURN(const Json* shard, Field(r, "shard", where));
+  if (!shard->is_string()) return ProtocolError(where + ".shard is not a string");
+  rule.shard = shard->get<std::string>();
+  ASSIGN_OR_RETURN(int64_t created_ms, Signed(r, "created_at_ms", where));
+  rule.created_at = FromMillis(created_ms);
   auto expires = r.find("expires_at_ms");
   if (expires != r.end() && !expires->is_null()) {
-    auto at = Signed(r, "expires_at_ms", where);
-    if (!at.ok()) return at.status();
-    rule.expires_at = FromMillis(*at);
+    ASSIGN_OR_RETURN(int64_t expires_ms, Signed(r, "expires_at_ms", where));
+    rule.expires_at = FromMillis(expires_ms);
   }
   auto reason = r.find("reason");
   if (reason != r.end() && !reason->is_null()) {
@@ -202,19 +191,14 @@ Result<RuleSet> DecodeRuleSet(std::string_view json) {
     return ProtocolError("rule set: format is not \"shardgate-rules-1\"");
   }
   RuleSet set;
-  auto version = Unsigned(doc, "version", "rule set");
-  if (!version.ok()) return version.status();
-  auto next_id = Unsigned(doc, "next_id", "rule set");
-  if (!next_id.ok()) return next_id.status();
-  set.version = *version;
-  set.next_id = *next_id;
-  auto rules = Field(doc, "rules", "rule set");
-  if (!rules.ok()) return rules.status();
-  if (!(*rules)->is_array()) return ProtocolError("rule set.rules is not an array");
-  for (size_t i = 0; i < (*rules)->size(); ++i) {
-    auto rule = DecodeRule((**rules)[i], "rule set.rules[" + std::to_string(i) + "]");
-    if (!rule.ok()) return rule.status();
-    set.rules.push_back(std::move(*rule));
+  ASSIGN_OR_RETURN(set.version, Unsigned(doc, "version", "rule set"));
+  ASSIGN_OR_RETURN(set.next_id, Unsigned(doc, "next_id", "rule set"));
+  ASSIGN_OR_RETURN(const Json* rules, Field(doc, "rules", "rule set"));
+  if (!rules->is_array()) return ProtocolError("rule set.rules is not an array");
+  for (size_t i = 0; i < rules->size(); ++i) {
+    ASSIGN_OR_RETURN(RoutingRule rule,
+                     DecodeRule((*rules)[i], "rule set.rules[" + std::to_string(i) + "]"));
+    set.rules.push_back(std::move(rule));
   }
   Status valid = ValidateRuleSet(set);
   if (!valid.ok()) return ProtocolError("rule set: " + valid.message());

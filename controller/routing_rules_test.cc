@@ -124,7 +124,7 @@ TEST_CASE("a bad rule set document is refused with the field named") {
        "lo 9 > hi 5"},
       {R"({"format":"shardgate-rules-1","version":1,"next_id":2,"rules":[{"id":1,"lo":1,)"
        R"("hi":5,"shard":"bad name","created_at_ms":0}]})",
-       "rule 1: shard"},
+       "rule 1: shard 'bad name'"},
       {R"({"format":"shardgate-rules-1","version":1,"next_id":2,"rules":[{"id":1,"lo":1,)"
        R"("hi":9223372036854775808,"shard":"a","created_at_ms":0}]})",
        "out of the signed 64-bit range"},
