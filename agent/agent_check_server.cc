@@ -42,12 +42,12 @@ Status AgentCheckServer::Start(const std::string& host, int port) {
   socklen_t len = sizeof addr;
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
   port_ = ntohs(addr.sin_port);
-  thread_ = std::thread([this] { Serve(); });
+  thread_ = std::jthread([this](std::stop_token stop) { Serve(stop); });
   return Status::Ok();
 }
 
-void AgentCheckServer::Serve() {
-  while (!stop_.load()) {
+void AgentCheckServer::Serve(std::stop_token stop) {
+  while (!stop.stop_requested()) {
     pollfd pfd{listen_fd_, POLLIN, 0};
     if (::poll(&pfd, 1, 100) <= 0) continue;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -61,8 +61,10 @@ void AgentCheckServer::Serve() {
 }
 
 void AgentCheckServer::Stop() {
-  stop_.store(true);
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
   if (listen_fd_ >= 0) ::close(listen_fd_);
   listen_fd_ = -1;
 }

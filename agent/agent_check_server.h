@@ -1,7 +1,7 @@
 // HAProxy agent-check responder: on each TCP connection, one status line, then close.
 #pragma once
 
-#include <atomic>
+#include <stop_token>
 #include <string>
 #include <thread>
 
@@ -36,13 +36,13 @@ class AgentCheckServer {
   void Stop();
 
  private:
-  void Serve();
+  // Accepts until `stop`; polls the listening socket every 100 ms to notice it.
+  void Serve(std::stop_token stop);
 
   const StateBoard& board_;
   int listen_fd_ = -1;
   int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  std::jthread thread_;
 };
 
 }  // namespace shardgate::agent

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stop_token>
 #include <thread>
 
 #include "agent/agent_check_server.h"
@@ -14,6 +15,7 @@
 #include "agent/pg_probe.h"
 #include "agent/runner.h"
 #include "common/log.h"
+#include "common/sleeper.h"
 #include "consul/config.h"
 #include "consul/curl_transport.h"
 
@@ -122,18 +124,18 @@ int main(int argc, char** argv) {
       !StartServer(agent_check, "agent_check_listen", cfg->agent_check_listen)) {
     return kExitRuntime;
   }
-  StopFlag stop;
+  std::stop_source stop;
   std::thread signals([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     Log(LogLevel::kInfo, "signal_received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    stop.Request();
-    board.Wake();
+    stop.request_stop();  // wakes the probe loop's sleep and the publisher's wait at once
   });
   Log(LogLevel::kInfo, "agent_started",
       {{"service_id", ServiceId(pcfg)}, {"service", pcfg.service_name}, {"consul", ccfg->address},
        {"interval_ms", std::to_string(cfg->interval.count())}});
-  Status s = RunAgent(*cfg, clock, probe, pool.get(), publisher, board, stop);
+  RealSleeper sleeper;
+  Status s = RunAgent(*cfg, clock, sleeper, probe, pool.get(), publisher, board, stop.get_token());
   signals.join();
   metrics.Stop();
   agent_check.Stop();

@@ -19,12 +19,12 @@ void LogTransition(const NodeState& before, const NodeState& after) {
 // Publishes until stopped, then withdraws the node at once: the final write must not wait for a
 // probe round that may be stuck on a hung node until its deadline.
 Status PublishLoop(const AgentConfig& config, const Clock& clock, Publisher& publisher,
-                   StateBoard& board, StopFlag& stop) {
+                   StateBoard& board, std::stop_token stop) {
   uint64_t seen = 0;
   SteadyTime next = clock.Now();
-  while (!stop.requested()) {
-    BoardSnapshot snap = board.WaitNewer(seen, next);
-    if (stop.requested()) break;
+  while (!stop.stop_requested()) {
+    BoardSnapshot snap = board.WaitNewer(seen, next, stop);
+    if (stop.stop_requested()) break;
     if (snap.version == 0) {
       next = clock.Now() + Millis(100);
       continue;
@@ -75,19 +75,24 @@ void ProbeRound::Run() {
   PostState(board_, state, figures_);
 }
 
-Status RunAgent(const AgentConfig& config, const Clock& clock, NodeProbe& probe, PoolProbe* pool,
-                Publisher& publisher, StateBoard& board, StopFlag& stop) {
-  Status withdrawn;
-  std::thread publishing([&] { withdrawn = PublishLoop(config, clock, publisher, board, stop); });
-  ProbeRound round(config, clock, probe, pool, board);
+void RunProbeRounds(const AgentConfig& config, const Clock& clock, Sleeper& sleeper,
+                    ProbeRound& round, std::stop_token stop) {
   SteadyTime next = clock.Now();
-  while (!stop.requested()) {
+  while (!stop.stop_requested()) {
     round.Run();
     next += config.interval;
     // After a slow round, start again at once rather than bunching up missed rounds.
     if (next < clock.Now()) next = clock.Now();
-    stop.SleepUntil(next);
+    if (!sleeper.SleepUntil(next, stop)) break;
   }
+}
+
+Status RunAgent(const AgentConfig& config, const Clock& clock, Sleeper& sleeper, NodeProbe& probe,
+                PoolProbe* pool, Publisher& publisher, StateBoard& board, std::stop_token stop) {
+  Status withdrawn;
+  std::thread publishing([&] { withdrawn = PublishLoop(config, clock, publisher, board, stop); });
+  ProbeRound round(config, clock, probe, pool, board);
+  RunProbeRounds(config, clock, sleeper, round, stop);
   publishing.join();
   return withdrawn;
 }

@@ -2,40 +2,16 @@
 // orderly stop (SIGTERM) that withdraws the node from Consul.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
+#include <stop_token>
 
 #include "agent/config.h"
 #include "agent/pool_probe.h"
 #include "agent/probe.h"
 #include "agent/publisher.h"
 #include "agent/state_board.h"
+#include "common/sleeper.h"
 
 namespace shardgate::agent {
-
-// A stop request that wakes sleepers at once. Thread-safety: all methods from any thread.
-class StopFlag {
- public:
-  void Request() {
-    std::lock_guard lock(mu_);
-    stopped_ = true;
-    cv_.notify_all();
-  }
-  bool requested() const {
-    std::lock_guard lock(mu_);
-    return stopped_;
-  }
-  // Sleeps until `until` or a stop request; true when stopped.
-  bool SleepUntil(SteadyTime until) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_until(lock, until, [&] { return stopped_; });
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopped_ = false;
-};
 
 // One probe round: node probe (and PgBouncer pool probe when given), each bounded by the probe
 // deadline, then the policy; posts the resulting state on the board. Rounds never overlap: the
@@ -61,10 +37,15 @@ class ProbeRound {
   NodeState last_logged_;
 };
 
-// Runs until `stop` is requested, then withdraws the node (critical or deregister) and returns
-// the status of that last write. Real clocks only: sleeps use the steady clock.
-// REQUIRES: whoever calls stop.Request() also calls board.Wake() so the publisher notices at once.
-Status RunAgent(const AgentConfig& config, const Clock& clock, NodeProbe& probe, PoolProbe* pool,
-                Publisher& publisher, StateBoard& board, StopFlag& stop);
+// Runs `round` every `config.interval` on the calling thread until `stop` is requested; a round
+// that ends late is followed at once by the next, never by a burst of the missed ones.
+void RunProbeRounds(const AgentConfig& config, const Clock& clock, Sleeper& sleeper,
+                    ProbeRound& round, std::stop_token stop);
+
+// Runs until `stop` is requested, then withdraws the node (critical or deregister) at once and
+// returns the status of that last write. Probes on the calling thread, publishes on its own.
+// Real clocks only: the publisher waits for board news on the steady clock.
+Status RunAgent(const AgentConfig& config, const Clock& clock, Sleeper& sleeper, NodeProbe& probe,
+                PoolProbe* pool, Publisher& publisher, StateBoard& board, std::stop_token stop);
 
 }  // namespace shardgate::agent

@@ -1,10 +1,12 @@
-// ProbeRound: one round feeds probe results and the maintenance flag through the policy onto the board.
+// ProbeRound: one round feeds probe results and the maintenance flag through the policy onto the
+// board. RunProbeRounds: rounds keep their interval, on a fake clock and a fake sleeper.
 #include "agent/runner.h"
 
 #include <doctest/doctest.h>
 
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_probe.h"
+#include "tests/fakes/fake_sleeper.h"
 
 namespace shardgate::agent {
 namespace {
@@ -77,6 +79,52 @@ TEST_CASE("maintenance mode read by the publisher drains the node on the next ro
   round.Run();
   CHECK(board.Snapshot().state.reason == "draining");
   CHECK(board.Snapshot().state.weight == 0);
+}
+
+// A probe loop on a fake clock and sleeper, over a replica that always answers.
+struct Loop {
+  testing::FakeClock clock;
+  testing::FakeSleeper sleeper{clock};
+  testing::FakeProbe probe;
+  StateBoard board;
+  AgentConfig cfg = Config();
+  ProbeRound round{cfg, clock, probe, nullptr, board};
+  std::stop_source stop;
+
+  Loop() { probe.Push(Replica()); }
+  void Run() { RunProbeRounds(cfg, clock, sleeper, round, stop.get_token()); }
+};
+
+TEST_CASE("probe rounds start every interval until stopped") {
+  Loop loop;
+  loop.sleeper.OnSleep([&](size_t count) {
+    if (count == 3) loop.stop.request_stop();
+  });
+  SteadyTime start = loop.clock.Now();
+  loop.Run();
+  CHECK(loop.sleeper.sleeps() == std::vector<Millis>{Millis(250), Millis(250), Millis(250)});
+  REQUIRE(loop.probe.deadlines().size() == 3);
+  CHECK(loop.probe.deadlines()[2] == start + Millis(500 + 200));
+  CHECK(loop.board.Snapshot().version == 3);
+}
+
+TEST_CASE("after a late round the next starts at once, without a burst of missed rounds") {
+  Loop loop;
+  loop.sleeper.OnSleep([&](size_t count) {
+    if (count == 1) loop.clock.Advance(Millis(600));  // the second round starts 600 ms late
+    if (count == 3) loop.stop.request_stop();
+  });
+  loop.Run();
+  CHECK(loop.sleeper.sleeps() == std::vector<Millis>{Millis(250), Millis(0), Millis(250)});
+  CHECK(loop.probe.deadlines().size() == 3);
+}
+
+TEST_CASE("a loop stopped before it starts runs no round") {
+  Loop loop;
+  loop.stop.request_stop();
+  loop.Run();
+  CHECK(loop.probe.deadlines().empty());
+  CHECK(loop.sleeper.sleeps().empty());
 }
 
 }  // namespace

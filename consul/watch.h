@@ -12,27 +12,13 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/sleeper.h"
 #include "common/status.h"
 #include "consul/client.h"
 #include "consul/types.h"
 #include "consul/watch_policy.h"
 
 namespace shardgate::consul {
-
-// The wait seam: real time for Watcher threads, a fake in tests.
-// Thread-safety: implementations must allow concurrent calls.
-class Sleeper {
- public:
-  virtual ~Sleeper() = default;
-  // Blocks for `duration` or until `stop` is requested; returns false when stopped.
-  virtual bool SleepFor(std::chrono::milliseconds duration, std::stop_token stop) = 0;
-};
-
-// Sleeps on a condition variable that a stop request wakes at once.
-class RealSleeper final : public Sleeper {
- public:
-  bool SleepFor(std::chrono::milliseconds duration, std::stop_token stop) override;
-};
 
 template <typename T>
 struct WatchCallbacks {

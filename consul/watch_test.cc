@@ -7,27 +7,14 @@
 #include <mutex>
 
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/fake_sleeper.h"
 
 namespace shardgate::consul {
 namespace {
 
 using std::chrono::milliseconds;
 using testing::FakeClock;
-
-// Records each requested sleep and moves the fake clock by it, so time passes only on paper.
-class FakeSleeper final : public Sleeper {
- public:
-  explicit FakeSleeper(FakeClock& clock) : clock_(clock) {}
-  bool SleepFor(milliseconds duration, std::stop_token stop) override {
-    sleeps.push_back(duration);
-    clock_.Advance(duration);
-    return !stop.stop_requested();
-  }
-  std::vector<milliseconds> sleeps;
-
- private:
-  FakeClock& clock_;
-};
+using testing::FakeSleeper;
 
 WatchOptions Options() {
   WatchOptions options;
@@ -214,10 +201,11 @@ TEST_CASE("errors back off, are reported with the streak, and keep the last valu
   CHECK(changes == 1);
   CHECK(successes == 2);
   CHECK(fetch.calls[4].index == 5);  // resumes from the index it had
-  REQUIRE(sleeper.sleeps.size() == 5);
-  CHECK(sleeper.sleeps[2] <= milliseconds(250));
-  CHECK(sleeper.sleeps[3] <= milliseconds(500));
-  CHECK(sleeper.sleeps[4] <= milliseconds(1000));
+  std::vector<milliseconds> sleeps = sleeper.sleeps();
+  REQUIRE(sleeps.size() == 5);
+  CHECK(sleeps[2] <= milliseconds(250));
+  CHECK(sleeps[3] <= milliseconds(500));
+  CHECK(sleeps[4] <= milliseconds(1000));
 }
 
 TEST_CASE("a stopped watcher makes no further request") {

@@ -177,21 +177,15 @@ Status ShowMapCommand(const Args& args) {
   return Status::Ok();
 }
 
-const char* OpStateName(int op_state) {
-  switch (op_state) {
-    case kOpStopped: return "DOWN";
-    case kOpStarting: return "STARTING";
-    case kOpRunning: return "UP";
-    case kOpStopping: return "STOPPING";
+// The STATE column: the words of HAProxy's stats page rather than the log names.
+const char* OpStateColumn(OpState state) {
+  switch (state) {
+    case OpState::kStopped: return "DOWN";
+    case OpState::kStarting: return "STARTING";
+    case OpState::kRunning: return "UP";
+    case OpState::kStopping: return "STOPPING";
   }
   return "?";
-}
-
-std::string AdminStateName(int admin_state) {
-  if (admin_state & (kAdminForcedMaint | kAdminInheritedMaint | kAdminConfigMaint | kAdminResolverMaint)) {
-    return "MAINT";
-  }
-  return (admin_state & kAdminForcedDrain) ? "DRAIN" : "READY";
 }
 
 Status ServersCommand(const Args& args) {
@@ -206,8 +200,8 @@ Status ServersCommand(const Args& args) {
   for (const ServerState& st : states) {
     std::string addr = st.addr + ":" + std::to_string(st.port);
     std::printf("%-24s %-16s %-28s %-9s %-6s %d/%d\n", st.backend.c_str(), st.server.c_str(),
-                addr.c_str(), OpStateName(st.op_state), AdminStateName(st.admin_state).c_str(),
-                st.weight, st.initial_weight);
+                addr.c_str(), OpStateColumn(st.op_state),
+                std::string(st.admin_state.Summary()).c_str(), st.weight, st.initial_weight);
   }
   return Status::Ok();
 }

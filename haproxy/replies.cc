@@ -162,9 +162,10 @@ Result<ServerState> ParseStateLine(std::string_view line, const StateColumns& co
   s.server = std::string(col("srv_name"));
   s.addr = std::string(col("srv_addr"));
   s.fqdn = std::string(col("srv_fqdn"));
+  int64_t op_state = 0, admin_state = 0;
   bool ok = ParseNumber(col("be_id"), &s.backend_id) && ParseNumber(col("srv_id"), &s.server_id) &&
-            ParseNumber(col("srv_port"), &s.port) && ParseNumber(col("srv_op_state"), &s.op_state) &&
-            ParseNumber(col("srv_admin_state"), &s.admin_state) &&
+            ParseNumber(col("srv_port"), &s.port) && ParseNumber(col("srv_op_state"), &op_state) &&
+            ParseNumber(col("srv_admin_state"), &admin_state) &&
             ParseNumber(col("srv_uweight"), &s.weight) &&
             ParseNumber(col("srv_iweight"), &s.initial_weight) &&
             ParseNumber(col("srv_check_status"), &s.check_status) &&
@@ -172,6 +173,15 @@ Result<ServerState> ParseStateLine(std::string_view line, const StateColumns& co
             ParseNumber(col("srv_check_health"), &s.check_health) &&
             ParseNumber(col("srv_check_state"), &s.check_state);
   if (!ok) return ProtocolError("show servers state line has a non-numeric field: '" + std::string(line) + "'");
+  Result<OpState> op = ParseOpState(op_state);
+  Result<AdminState> admin = AdminState::FromBits(admin_state);
+  const Status& bad = op.ok() ? admin.status() : op.status();
+  if (!bad.ok()) {
+    return ProtocolError("show servers state line: " + bad.message() + ": '" + std::string(line) +
+                         "'");
+  }
+  s.op_state = *op;
+  s.admin_state = *admin;
   return s;
 }
 

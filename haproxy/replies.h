@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "haproxy/server_state.h"
 
 namespace shardgate::haproxy {
 
@@ -27,8 +28,8 @@ struct ServerState {
   std::string server;
   std::string addr;
   int port = 0;
-  int op_state = 0;     // 0 stopped, 1 starting, 2 running, 3 stopping (srv_op_state)
-  int admin_state = 0;  // bit field: 0x01 forced maint, 0x02 inherited maint, 0x08 forced drain...
+  OpState op_state = OpState::kStopped;  // srv_op_state
+  AdminState admin_state;                // srv_admin_state
   int weight = 0;       // current user weight (srv_uweight)
   int initial_weight = 0;
   int check_status = 0;
@@ -38,21 +39,10 @@ struct ServerState {
   std::string fqdn;     // "-" when none
 };
 
-// Admin-state bits of srv_admin_state (HAProxy's SRV_ADMF_*).
-inline constexpr int kAdminForcedMaint = 0x01;
-inline constexpr int kAdminInheritedMaint = 0x02;
-inline constexpr int kAdminConfigMaint = 0x04;
-inline constexpr int kAdminForcedDrain = 0x08;
-inline constexpr int kAdminResolverMaint = 0x20;
-
-// Operational states of srv_op_state (HAProxy's SRV_ST_*).
-inline constexpr int kOpStopped = 0;
-inline constexpr int kOpStarting = 1;
-inline constexpr int kOpRunning = 2;
-inline constexpr int kOpStopping = 3;
-
 // Pure reply parsers (tested with captured HAProxy 2.6 replies in haproxy/testdata/).
 Result<ProcessInfo> ParseShowInfo(std::string_view reply);
+// Refuses (kProtocol, quoting the line) an srv_op_state or srv_admin_state HAProxy 2.6 does not
+// define, as well as short lines and non-numeric fields.
 Result<std::vector<ServerState>> ParseServersState(std::string_view reply);
 // `show map <file>` lines "<ref> <key> <value>" -> (key, value) pairs.
 Result<std::vector<std::pair<std::string, std::string>>> ParseShowMap(std::string_view reply);

@@ -41,12 +41,15 @@ TEST_CASE("show servers state yields one record per server with its state and we
   CHECK(rw.server == "pg1");
   CHECK(rw.addr == "127.0.0.2");
   CHECK(rw.port == 19997);
-  CHECK(rw.op_state == kOpStopped);
+  CHECK(rw.op_state == OpState::kStopped);
+  CHECK(rw.admin_state.Summary() == "READY");
   CHECK(rw.weight == 10);
   CHECK(rw.initial_weight == 1);
   const ServerState& added = (*states)[3];
   CHECK(added.server == "pgb");
-  CHECK(added.admin_state == kAdminForcedMaint);  // dynamic servers start in maintenance
+  // Dynamic servers start in forced maintenance.
+  CHECK(added.admin_state == AdminState().With(AdminFlag::kFMaint));
+  CHECK(added.admin_state.InMaintenance());
   CHECK(added.weight == 5);
   CHECK(added.fqdn == "-");
 }
@@ -63,8 +66,9 @@ TEST_CASE("a dynamic server set ready shows as running with its own weight") {
   REQUIRE(states.ok());
   REQUIRE(states->size() == 3);
   CHECK((*states)[2].server == "n3");
-  CHECK((*states)[2].op_state == kOpRunning);
-  CHECK((*states)[2].admin_state == 0);
+  CHECK((*states)[2].op_state == OpState::kRunning);
+  CHECK(IsUp((*states)[2].op_state));
+  CHECK((*states)[2].admin_state == AdminState());
   CHECK((*states)[2].weight == 7);
 }
 
@@ -87,6 +91,39 @@ TEST_CASE("garbled show servers state replies are errors, never crashes") {
   text.replace(text.find(" 0 ", pos + 20), 3, " x ");
   CHECK(ParseServersState(text).status().message().find("non-numeric") != std::string::npos);
   CHECK(ParseServersState(Captured("err_cant_find_backend")).status().code() == Code::kProtocol);
+}
+
+TEST_CASE("server states HAProxy 2.6 does not define are errors naming value and line") {
+  const std::string line = "3 shard_1_rw 1 pg1 127.0.0.2 0 0 10";
+  std::string text = Captured("show_servers_state");
+  REQUIRE(text.find(line) != std::string::npos);
+  std::string bad_op = text;
+  bad_op.replace(bad_op.find(line), line.size(), "3 shard_1_rw 1 pg1 127.0.0.2 4 0 10");
+  Status s = ParseServersState(bad_op).status();
+  CHECK(s.code() == Code::kProtocol);
+  CHECK(s.message().starts_with(
+      "show servers state line: srv_op_state 4 is not 0..3: '3 shard_1_rw 1 pg1"));
+  std::string bad_admin = text;
+  bad_admin.replace(bad_admin.find(line), line.size(), "3 shard_1_rw 1 pg1 127.0.0.2 0 128 10");
+  s = ParseServersState(bad_admin).status();
+  CHECK(s.code() == Code::kProtocol);
+  CHECK(s.message().find("srv_admin_state 128 has bits HAProxy does not define") !=
+        std::string::npos);
+}
+
+TEST_CASE("every captured server reads as HAProxy shows it: up, down or in maintenance") {
+  for (const char* name : {"show_servers_state", "show_servers_state_backend",
+                           "show_servers_state_dynamic"}) {
+    Result<std::vector<ServerState>> states = ParseServersState(Captured(name));
+    REQUIRE(states.ok());
+    for (const ServerState& s : *states) {
+      bool added = s.server == "pgb";  // added at run time: starts in forced maintenance
+      CHECK(s.admin_state.InMaintenance() == added);
+      CHECK(s.admin_state.Summary() == (added ? "MAINT" : "READY"));
+      CHECK_FALSE(s.admin_state.Draining());
+      CHECK(IsUp(s.op_state) == (s.server == "n3"));  // only n3 passed its checks
+    }
+  }
 }
 
 TEST_CASE("show map yields keys and values without HAProxy's entry references") {
