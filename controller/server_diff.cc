@@ -1,0 +1,99 @@
+// Server diff: desired shards vs HAProxy's servers -> the minimal runtime commands.
+#include "controller/server_diff.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+namespace shardgate::controller {
+namespace {
+
+using Kind = ServerCommand::Kind;
+using Key = std::pair<std::string, std::string>;  // backend, server
+
+ServerCommand Command(Kind kind, const std::string& backend, const DesiredServer& server,
+                      std::string reason) {
+  ServerCommand c;
+  c.kind = kind;
+  c.backend = backend;
+  c.server = server.name;
+  c.address = server.address;
+  c.port = server.port;
+  c.weight = server.weight;
+  c.mode = server.mode;
+  c.reason = std::move(reason);
+  return c;
+}
+
+// Commands for one server of one backend.
+void DiffServer(const std::string& backend, const DesiredServer& want, const ObservedServer* have,
+                bool fenced, std::vector<ServerCommand>& out) {
+  ServerMode mode = ServerMode::kMaint;  // what a newly added server starts in
+  int weight = want.weight;
+  if (have == nullptr) {
+    out.push_back(Command(Kind::kAddServer, backend, want, "new node"));
+  } else {
+    mode = have->mode;
+    weight = have->weight;
+    if (have->address != want.address || have->port != want.port) {
+      out.push_back(Command(Kind::kSetAddr, backend, want, "address"));
+    }
+  }
+  bool serving = want.mode != ServerMode::kMaint;
+  if (serving && weight != want.weight) {
+    out.push_back(Command(Kind::kSetWeight, backend, want, "weight"));
+  }
+  if (mode == want.mode) return;
+  out.push_back(Command(Kind::kSetState, backend, want, fenced ? "fenced" : "state"));
+  // maint alone keeps established sessions; a fenced node must not keep taking writes.
+  if (fenced) out.push_back(Command(Kind::kShutdownSessions, backend, want, "fenced"));
+}
+
+}  // namespace
+
+std::string_view CommandKindName(ServerCommand::Kind kind) {
+  switch (kind) {
+    case Kind::kAddServer: return "add_server";
+    case Kind::kSetAddr: return "set_addr";
+    case Kind::kSetWeight: return "set_weight";
+    case Kind::kSetState: return "set_state";
+    case Kind::kShutdownSessions: return "shutdown_sessions";
+  }
+  return "set_state";
+}
+
+std::string RwBackend(const std::string& shard) { return shard + "_rw"; }
+std::string RoBackend(const std::string& shard) { return shard + "_ro"; }
+
+std::vector<ServerCommand> DiffServers(const std::vector<DesiredShard>& desired,
+                                       const std::vector<ObservedServer>& observed) {
+  std::map<Key, const ObservedServer*> have;
+  for (const ObservedServer& s : observed) have[{s.backend, s.name}] = &s;
+  std::vector<ServerCommand> out;
+  std::set<Key> wanted;
+  for (const DesiredShard& shard : desired) {
+    for (const auto& [backend, servers] :
+         {std::pair{RwBackend(shard.shard), &shard.rw}, std::pair{RoBackend(shard.shard), &shard.ro}}) {
+      for (const DesiredServer& server : *servers) {
+        auto found = have.find({backend, server.name});
+        bool fenced = std::find(shard.fenced.begin(), shard.fenced.end(), server.name) !=
+                      shard.fenced.end();
+        DiffServer(backend, server, found == have.end() ? nullptr : found->second, fenced, out);
+        wanted.insert({backend, server.name});
+      }
+    }
+  }
+  for (const ObservedServer& s : observed) {
+    bool ours = false;
+    for (const DesiredShard& shard : desired) {
+      ours = ours || s.backend == RwBackend(shard.shard) || s.backend == RoBackend(shard.shard);
+    }
+    if (!ours || wanted.count({s.backend, s.name}) || s.mode == ServerMode::kMaint) continue;
+    DesiredServer gone{s.name, s.address, s.port, s.weight, ServerMode::kMaint};
+    out.push_back(Command(Kind::kSetState, s.backend, gone, "node gone"));
+  }
+  return out;
+}
+
+}  // namespace shardgate::controller
