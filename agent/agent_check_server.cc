@@ -55,7 +55,8 @@ void AgentCheckServer::Serve(std::stop_token stop) {
     std::string reply = AgentCheckReply(board_.Snapshot().state);
     // HAProxy sends nothing (or its agent-send string); the reply does not depend on it.
     ssize_t sent = ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (sent < 0) Log(LogLevel::kDebug, "agent_check_send_failed", {{"error", std::strerror(errno)}});
+    if (sent < 0)
+      Log(LogLevel::kDebug, "agent_check_send_failed", {{"error", std::strerror(errno)}});
     ::close(fd);
   }
 }

@@ -37,7 +37,9 @@ Status ParseNumber(const std::string& v, T min, T max, T* out) {
 }
 
 Setter Int(int min, int max, int PolicyConfig::*field) {
-  return [=](const std::string& v, AgentConfig& c) { return ParseNumber(v, min, max, &(c.policy.*field)); };
+  return [=](const std::string& v, AgentConfig& c) {
+    return ParseNumber(v, min, max, &(c.policy.*field));
+  };
 }
 
 Setter Fraction(double PolicyConfig::*field) {
@@ -144,7 +146,8 @@ bool ConninfoHasPassword(const std::string& conninfo) {
   if (options == nullptr) return false;  // unparseable: the probe reports it when connecting
   bool found = false;
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (std::string_view(o->keyword) == "password" && o->val != nullptr && *o->val != '\0') found = true;
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr && *o->val != '\0')
+      found = true;
   }
   PQconninfoFree(options);
   return found;
@@ -156,8 +159,9 @@ Status CrossCheck(const RawConfig& raw, AgentConfig& c) {
     if (!raw.count(key)) return InvalidArgument(std::string(key) + ": required");
   }
   if (ConninfoHasPassword(c.pg_conninfo)) {
-    return InvalidArgument("pg_conninfo: must not contain a password (it would show in ps and logs); "
-                           "use PGPASSFILE or PGPASSWORD");
+    return InvalidArgument(
+        "pg_conninfo: must not contain a password (it would show in ps and logs); "
+        "use PGPASSFILE or PGPASSWORD");
   }
   if (c.publish.service_name.empty()) c.publish.service_name = "shardgate-" + c.publish.cluster;
   if (c.publish.address.empty()) c.publish.address = "127.0.0.1";
@@ -166,10 +170,12 @@ Status CrossCheck(const RawConfig& raw, AgentConfig& c) {
   if (!raw.count("probe_timeout")) c.probe_timeout = c.interval * 4 / 5;
   if (!raw.count("connect_timeout")) c.connect_timeout = c.probe_timeout;
   if (c.publish.heartbeat >= c.publish.ttl) {
-    return InvalidArgument("heartbeat: must be shorter than ttl (" + std::to_string(c.publish.ttl.count()) + "ms)");
+    return InvalidArgument("heartbeat: must be shorter than ttl (" +
+                           std::to_string(c.publish.ttl.count()) + "ms)");
   }
   if (c.probe_timeout > c.interval) {
-    return InvalidArgument("probe_timeout: must not exceed interval (" + std::to_string(c.interval.count()) + "ms)");
+    return InvalidArgument("probe_timeout: must not exceed interval (" +
+                           std::to_string(c.interval.count()) + "ms)");
   }
   if (c.policy.saturation_soft >= c.policy.saturation_warn) {
     return InvalidArgument("saturation_soft: must be below saturation_warn");
@@ -203,7 +209,8 @@ Result<RawConfig> ParseConfigFile(const std::string& text) {
   size_t pos = 0;
   for (int line_no = 1; pos <= text.size(); ++line_no) {
     size_t nl = text.find('\n', pos);
-    std::string line = Trim(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+    std::string line = Trim(
+        text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
     pos = nl == std::string::npos ? text.size() + 1 : nl + 1;
     if (line.empty() || line[0] == '#') continue;
     size_t eq = line.find('=');
@@ -249,13 +256,15 @@ Result<AgentConfig> LoadConfig(const ConfigSources& sources) {
     auto text = sources.read_file(config_path->second);
     if (!text.ok()) return InvalidArgument("config: cannot read " + config_path->second);
     auto file = ParseConfigFile(*text);
-    if (!file.ok()) return InvalidArgument("config: " + config_path->second + ": " + file.status().message());
+    if (!file.ok())
+      return InvalidArgument("config: " + config_path->second + ": " + file.status().message());
     merged = *file;
     flags.erase(config_path);
   }
   for (const std::string& key : ConfigKeys()) {
     std::string name = "SHARDGATE_AGENT_" + key;
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return std::toupper(ch); });
     if (auto v = sources.getenv(name)) merged[key] = *v;
   }
   for (auto& [key, value] : flags) merged[key] = value;

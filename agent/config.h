@@ -21,8 +21,8 @@ struct AgentConfig {
   PolicyConfig policy;
   std::string pg_conninfo;  // libpq connection string of the local node (no password: env/file)
   Millis interval{1000};
-  Millis probe_timeout{800};    // default: 80% of interval
-  Millis connect_timeout{800};  // default: probe_timeout
+  Millis probe_timeout{800};       // default: 80% of interval
+  Millis connect_timeout{800};     // default: probe_timeout
   std::string pgbouncer_conninfo;  // "" = no PgBouncer pool source
   std::string pgbouncer_database;  // "" = every pool
   std::string consul_address;      // "" = CONSUL_HTTP_ADDR or http://127.0.0.1:8500

@@ -8,16 +8,16 @@ namespace {
 
 ConfigSources Sources(std::vector<std::string> args, std::map<std::string, std::string> env = {},
                       std::string file = "") {
-  return ConfigSources{
-      std::move(args),
-      [env](const std::string& n) -> std::optional<std::string> {
-        auto it = env.find(n);
-        return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
-      },
-      [file](const std::string& path) -> Result<std::string> {
-        if (path != "/etc/agent.conf") return NotFound(path);
-        return file;
-      }};
+  return ConfigSources{std::move(args),
+                       [env](const std::string& n) -> std::optional<std::string> {
+                         auto it = env.find(n);
+                         return it == env.end() ? std::nullopt
+                                                : std::optional<std::string>(it->second);
+                       },
+                       [file](const std::string& path) -> Result<std::string> {
+                         if (path != "/etc/agent.conf") return NotFound(path);
+                         return file;
+                       }};
 }
 
 std::vector<std::string> Required() {
@@ -56,7 +56,8 @@ TEST_CASE("bad values are refused with the key and the reason") {
   CHECK(Error(With("--fall=0")) == "fall: must be between 1 and 100");
   CHECK(Error(With("--cluster=a b")) == "cluster: must match [A-Za-z0-9_.-]+");
   CHECK(Error(With("--on-exit=vanish")) == "on_exit: must be critical or deregister");
-  CHECK(Error(With("--metrics-listen=9187")) == "metrics_listen: must be host:port, e.g. 127.0.0.1:9187");
+  CHECK(Error(With("--metrics-listen=9187")) ==
+        "metrics_listen: must be host:port, e.g. 127.0.0.1:9187");
   CHECK(Error(With("--bogus=1")) == "bogus: unknown key");
   CHECK(Error(With("--saturation-warn=1.5")) == "saturation_warn: must be a fraction in (0, 1]");
 }
@@ -77,9 +78,9 @@ TEST_CASE("keys that depend on each other are checked together") {
 TEST_CASE("flags override the environment, which overrides the file") {
   std::string file = "# agent\ncluster = orders\nshard = s1\nnode = n1\npg_conninfo = port=1\n"
                      "interval = 500ms\nttl = 4s\n";
-  auto cfg = LoadConfig(Sources({"--config", "/etc/agent.conf", "--ttl=6s"},
-                                {{"SHARDGATE_AGENT_INTERVAL", "250ms"}, {"SHARDGATE_AGENT_TTL", "5s"}},
-                                file));
+  auto cfg = LoadConfig(
+      Sources({"--config", "/etc/agent.conf", "--ttl=6s"},
+              {{"SHARDGATE_AGENT_INTERVAL", "250ms"}, {"SHARDGATE_AGENT_TTL", "5s"}}, file));
   REQUIRE_MESSAGE(cfg.ok(), cfg.status().message());
   CHECK(cfg->interval == Millis(250));
   CHECK(cfg->probe_timeout == Millis(200));

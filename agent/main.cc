@@ -50,8 +50,9 @@ void PrintHelp() {
   std::printf("usage: shardgate-agent [--config FILE] [--KEY=VALUE ...]\n"
               "keys (also SHARDGATE_AGENT_<KEY> in the environment, or KEY = VALUE in FILE):\n");
   for (const std::string& key : ConfigKeys()) std::printf("  %s\n", key.c_str());
-  std::printf("Consul: CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN / CONSUL_HTTP_TOKEN_FILE, CONSUL_CACERT.\n"
-              "PostgreSQL password: PGPASSWORD or PGPASSFILE (never on the command line).\n");
+  std::printf(
+      "Consul: CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN / CONSUL_HTTP_TOKEN_FILE, CONSUL_CACERT.\n"
+      "PostgreSQL password: PGPASSWORD or PGPASSFILE (never on the command line).\n");
 }
 
 // Servers are optional; each returns false (after logging) when it cannot start.
@@ -119,7 +120,9 @@ int main(int argc, char** argv) {
     stop.request_stop();  // wakes the probe loop's sleep and the publisher's wait at once
   });
   Log(LogLevel::kInfo, "agent_started",
-      {{"service_id", ServiceId(pcfg)}, {"service", pcfg.service_name}, {"consul", ccfg->address},
+      {{"service_id", ServiceId(pcfg)},
+       {"service", pcfg.service_name},
+       {"consul", ccfg->address},
        {"interval_ms", std::to_string(cfg->interval.count())}});
   RealSleeper sleeper;
   Status s = RunAgent(*cfg, clock, sleeper, probe, pool.get(), publisher, board, stop.get_token());

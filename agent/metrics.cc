@@ -9,7 +9,8 @@ namespace {
 std::string Number(double v) {
   char buf[64];
   // Integral values (counters, timestamps in seconds) exactly; fractions with 6 digits.
-  std::snprintf(buf, sizeof buf, v == static_cast<double>(static_cast<long long>(v)) ? "%.0f" : "%.6g", v);
+  std::snprintf(buf, sizeof buf,
+                v == static_cast<double>(static_cast<long long>(v)) ? "%.0f" : "%.6g", v);
   return buf;
 }
 
@@ -44,13 +45,14 @@ std::string RenderMetrics(const BoardSnapshot& s) {
          Seconds(s.probe.last_duration));
   OneHot(out, "status", "Published health status.", "status", {"passing", "warning", "critical"},
          HealthName(st.status));
-  OneHot(out, "role", "Role seen by the last good probe.", "role", {"primary", "replica", "unknown"},
-         RoleName(st.role));
+  OneHot(out, "role", "Role seen by the last good probe.", "role",
+         {"primary", "replica", "unknown"}, RoleName(st.role));
   Metric(out, "weight", "gauge", "Published weight (0..256).", st.weight);
   Metric(out, "timeline", "gauge", "PostgreSQL timeline.", static_cast<double>(st.timeline));
   Metric(out, "lag_bytes", "gauge", "Replication lag in bytes (0 on a primary).",
          static_cast<double>(st.lag_bytes));
-  Metric(out, "lag_seconds", "gauge", "Replication lag in seconds (0 on a primary).", Seconds(st.lag));
+  Metric(out, "lag_seconds", "gauge", "Replication lag in seconds (0 on a primary).",
+         Seconds(st.lag));
   Metric(out, "backends", "gauge", "Client backends on the node.", s.probe.backends);
   Metric(out, "max_connections", "gauge", "max_connections of the node.", s.probe.max_connections);
   Metric(out, "draining", "gauge", "1 while Consul maintenance mode drains the node.",
@@ -63,9 +65,11 @@ std::string RenderMetrics(const BoardSnapshot& s) {
          static_cast<double>(s.publish.check_updates));
   Metric(out, "consul_up", "gauge", "1 when the last Consul exchange succeeded.",
          s.publish.consul_up ? 1 : 0);
-  Metric(out, "last_publish_timestamp_seconds", "gauge", "Wall time of the last accepted Consul write.",
+  Metric(out, "last_publish_timestamp_seconds", "gauge",
+         "Wall time of the last accepted Consul write.",
          static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
-             s.publish.last_success.time_since_epoch()).count()));
+                                 s.publish.last_success.time_since_epoch())
+                                 .count()));
   return out;
 }
 

@@ -16,8 +16,10 @@ Status MetricsServer::Start(const std::string& host, int port) {
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderMetrics(board_.Snapshot()), "text/plain; version=0.0.4");
   });
-  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (port_ <= 0) return Unavailable("metrics cannot listen on " + host + ":" + std::to_string(port));
+  port_ = port == 0 ? server_->bind_to_any_port(host)
+                    : (server_->bind_to_port(host, port) ? port : -1);
+  if (port_ <= 0)
+    return Unavailable("metrics cannot listen on " + host + ":" + std::to_string(port));
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return Status::Ok();
 }

@@ -20,7 +20,9 @@ TEST_CASE("metrics show probes, status, weight, lag and publishing figures") {
   s.publish.consul_up = true;
   s.publish.last_success = WallTime(std::chrono::seconds(1700000000));
   std::string text = RenderMetrics(s);
-  CHECK(text.find("# TYPE shardgate_agent_probes_total counter\nshardgate_agent_probes_total 12\n") != std::string::npos);
+  CHECK(
+      text.find("# TYPE shardgate_agent_probes_total counter\nshardgate_agent_probes_total 12\n") !=
+      std::string::npos);
   CHECK(text.find("shardgate_agent_probe_failures_total 2\n") != std::string::npos);
   CHECK(text.find("shardgate_agent_probe_duration_seconds 0.003\n") != std::string::npos);
   CHECK(text.find("shardgate_agent_status{status=\"warning\"} 1\n") != std::string::npos);
@@ -31,7 +33,8 @@ TEST_CASE("metrics show probes, status, weight, lag and publishing figures") {
   CHECK(text.find("shardgate_agent_lag_seconds 1.5\n") != std::string::npos);
   CHECK(text.find("shardgate_agent_publish_errors_total 5\n") != std::string::npos);
   CHECK(text.find("shardgate_agent_consul_up 1\n") != std::string::npos);
-  CHECK(text.find("shardgate_agent_last_publish_timestamp_seconds 1700000000\n") != std::string::npos);
+  CHECK(text.find("shardgate_agent_last_publish_timestamp_seconds 1700000000\n") !=
+        std::string::npos);
 }
 
 }  // namespace

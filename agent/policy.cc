@@ -38,8 +38,9 @@ double RawWeight(const PolicyConfig& config, const ProbeSample& sample,
                  const std::optional<PoolSample>& pool) {
   double lag = 0;
   if (sample.role == Role::kReplica) {
-    lag = std::max(static_cast<double>(sample.lag_bytes) / static_cast<double>(config.lag_warn_bytes),
-                   static_cast<double>(sample.lag.count()) / static_cast<double>(config.lag_warn.count()));
+    lag = std::max(
+        static_cast<double>(sample.lag_bytes) / static_cast<double>(config.lag_warn_bytes),
+        static_cast<double>(sample.lag.count()) / static_cast<double>(config.lag_warn.count()));
   }
   double sat = Saturation(sample);
   double f_sat = sat <= config.saturation_soft
@@ -47,10 +48,10 @@ double RawWeight(const PolicyConfig& config, const ProbeSample& sample,
                      : std::max(0.0, (1.0 - sat) / (1.0 - config.saturation_soft));
   double f_pool = 1.0;
   if (pool) {
-    f_pool = Factor(std::max(
-        static_cast<double>(pool->cl_waiting) / static_cast<double>(config.pool_waiting_warn),
-        static_cast<double>(pool->maxwait.count()) /
-            static_cast<double>(config.pool_maxwait_warn.count())));
+    f_pool = Factor(std::max(static_cast<double>(pool->cl_waiting) /
+                                 static_cast<double>(config.pool_waiting_warn),
+                             static_cast<double>(pool->maxwait.count()) /
+                                 static_cast<double>(config.pool_maxwait_warn.count())));
   }
   return kMaxWeight * Factor(lag) * f_sat * f_pool;
 }

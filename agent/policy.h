@@ -23,8 +23,8 @@ struct PolicyConfig {
   int fall = 3;  // consecutive failed probes to become critical (degraded ones: warning)
   uint64_t lag_warn_bytes = 16ull << 20;
   Millis lag_warn{std::chrono::seconds(10)};
-  double saturation_soft = 0.7;  // backends/max_connections where the weight starts to drop
-  double saturation_warn = 0.9;  // ... and where the node is "saturated" (warning)
+  double saturation_soft = 0.7;    // backends/max_connections where the weight starts to drop
+  double saturation_warn = 0.9;    // ... and where the node is "saturated" (warning)
   int64_t pool_waiting_warn = 20;  // PgBouncer clients queued
   Millis pool_maxwait_warn{std::chrono::seconds(1)};
   int weight_buckets = 8;  // published weights are multiples of 256 / weight_buckets
@@ -51,10 +51,10 @@ bool StateChanged(const NodeState& a, const NodeState& b);
 
 // One probe round's inputs.
 struct Observation {
-  Status probe_status;              // ok, or why the probe failed
-  ProbeSample sample;               // valid when probe_status.ok()
-  std::optional<PoolSample> pool;   // PgBouncer queue, when configured and read
-  bool maintenance = false;         // Consul maintenance mode on our service (operator drain)
+  Status probe_status;             // ok, or why the probe failed
+  ProbeSample sample;              // valid when probe_status.ok()
+  std::optional<PoolSample> pool;  // PgBouncer queue, when configured and read
+  bool maintenance = false;        // Consul maintenance mode on our service (operator drain)
 };
 
 // The weight before quantization: 256 x lag factor x saturation factor x pool factor.
@@ -80,12 +80,12 @@ class Policy {
 
   PolicyConfig config_;
   NodeState state_;
-  bool seen_ = false;      // any probe so far
-  bool up_ = false;        // hysteresis output: reachable
-  bool degraded_ = false;  // hysteresis output: warning from samples
-  int good_ = 0, bad_ = 0;              // consecutive probe successes / failures
-  int clean_ = 0, dirty_ = 0;           // consecutive clean / degraded good samples
-  int quantized_ = -1;  // last quantized weight while up; -1 after going down
+  bool seen_ = false;          // any probe so far
+  bool up_ = false;            // hysteresis output: reachable
+  bool degraded_ = false;      // hysteresis output: warning from samples
+  int good_ = 0, bad_ = 0;     // consecutive probe successes / failures
+  int clean_ = 0, dirty_ = 0;  // consecutive clean / degraded good samples
+  int quantized_ = -1;         // last quantized weight while up; -1 after going down
   std::string down_reason_ = "starting";
   std::string degraded_reason_;
 };

@@ -97,7 +97,8 @@ TEST_CASE("an idle primary is passing with full weight and no lag") {
   CHECK(s.lag == Millis(0));
 }
 
-TEST_CASE("a replica lagging past the byte threshold turns warning after fall samples, with a lower weight") {
+TEST_CASE(
+    "a replica lagging past the byte threshold turns warning after fall samples, with a lower weight") {
   Policy p(Config());
   p.Observe(Good(Replica()), kT0);
   CHECK(p.Observe(Good(Replica(5000)), kT0).status == Health::kPassing);

@@ -8,10 +8,11 @@ namespace {
 
 QueryResult Pools() {
   QueryResult r;
-  r.columns = {"database", "user", "cl_active", "cl_waiting", "sv_active", "sv_idle", "maxwait",
-               "maxwait_us", "pool_mode"};
+  r.columns = {"database", "user",    "cl_active",  "cl_waiting", "sv_active",
+               "sv_idle",  "maxwait", "maxwait_us", "pool_mode"};
   auto row = [](const char* db, const char* waiting, const char* s, const char* us) {
-    return std::vector<std::optional<std::string>>{db, "app", "3", waiting, "2", "0", s, us, "transaction"};
+    return std::vector<std::optional<std::string>>{db,  "app", "3", waiting,      "2",
+                                                   "0", s,     us,  "transaction"};
   };
   r.rows = {row("orders", "4", "1", "250000"), row("orders", "2", "0", "900000"),
             row("other", "50", "9", "0"), row("pgbouncer", "7", "8", "0")};

@@ -16,7 +16,9 @@ std::string Trimmed(std::string msg) {
   return msg;
 }
 
-std::string LastError(PGconn* conn) { return Trimmed(conn ? PQerrorMessage(conn) : "out of memory"); }
+std::string LastError(PGconn* conn) {
+  return Trimmed(conn ? PQerrorMessage(conn) : "out of memory");
+}
 
 void AppendRows(PGresult* res, QueryResult* out) {
   out->columns.clear();

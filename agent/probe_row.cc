@@ -35,11 +35,12 @@ const char kProbeSql[] =
 namespace {
 
 constexpr const char* kColumnNames[kProbeColumns] = {
-    "in_recovery", "timeline", "receive_lsn", "replay_lsn", "streaming",
-    "replay_paused", "replay_age_ms", "backends", "max_connections"};
+    "in_recovery",   "timeline",      "receive_lsn", "replay_lsn",     "streaming",
+    "replay_paused", "replay_age_ms", "backends",    "max_connections"};
 
 Status BadColumn(int index, std::string_view why) {
-  return ProtocolError(std::string("probe column ") + kColumnNames[index] + ": " + std::string(why));
+  return ProtocolError(std::string("probe column ") + kColumnNames[index] + ": " +
+                       std::string(why));
 }
 
 Result<bool> ParseBool(const ProbeRow& row, int i) {
@@ -93,8 +94,8 @@ Result<ProbeSample> SampleFromRow(const ProbeRow& row) {
   auto age_ms = ParseInt(row, 6, int64_t{0});
   auto backends = ParseInt(row, 7, std::nullopt);
   auto max_conn = ParseInt(row, 8, std::nullopt);
-  for (const Status* s : {&recovery.status(), &timeline.status(), &receive.status(), &replay.status(),
-                          &streaming.status(), &paused.status(), &age_ms.status(),
+  for (const Status* s : {&recovery.status(), &timeline.status(), &receive.status(),
+                          &replay.status(), &streaming.status(), &paused.status(), &age_ms.status(),
                           &backends.status(), &max_conn.status()}) {
     RETURN_IF_ERROR(*s);
   }

@@ -8,8 +8,8 @@ namespace {
 
 ProbeRow Row(const char* recovery, const char* receive, const char* replay, const char* age_ms) {
   auto opt = [](const char* v) { return v ? std::optional<std::string>(v) : std::nullopt; };
-  return {opt(recovery), opt("3"), opt(receive), opt(replay), opt("t"), opt("f"), opt(age_ms),
-          opt("7"), opt("100")};
+  return {opt(recovery), opt("3"),    opt(receive), opt(replay), opt("t"),
+          opt("f"),      opt(age_ms), opt("7"),     opt("100")};
 }
 
 TEST_CASE("LSNs parse as two hex halves") {
@@ -46,7 +46,8 @@ TEST_CASE("a replica behind its received WAL reports lag in bytes and in time") 
   CHECK(s->lag == Millis(1500));
 }
 
-TEST_CASE("a replica that never replayed a transaction reports byte lag with unknown time lag as zero") {
+TEST_CASE(
+    "a replica that never replayed a transaction reports byte lag with unknown time lag as zero") {
   auto s = SampleFromRow(Row("t", "0/5000100", "0/5000000", nullptr));
   REQUIRE(s.ok());
   CHECK(s->lag_bytes == 0x100);

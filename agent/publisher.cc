@@ -43,7 +43,8 @@ std::string ServiceId(const PublisherConfig& config) {
 
 std::string CheckId(const PublisherConfig& config) { return model::CheckId(ServiceId(config)); }
 
-consul::ServiceRegistration BuildRegistration(const PublisherConfig& config, const NodeState& state) {
+consul::ServiceRegistration BuildRegistration(const PublisherConfig& config,
+                                              const NodeState& state) {
   model::ServiceFields fields = model::EncodeNodeRecord(Record(config, state));
   consul::ServiceRegistration reg;
   reg.id = std::move(fields.service_id);
@@ -86,8 +87,10 @@ Status Publisher::Register(const NodeState& desired) {
   registered_state_ = desired;
   checked_ = false;
   Log(LogLevel::kInfo, "consul_registered",
-      {{"service_id", service_id_}, {"status", std::string(HealthName(desired.status))},
-       {"role", std::string(RoleName(desired.role))}, {"weight", std::to_string(desired.weight)}});
+      {{"service_id", service_id_},
+       {"status", std::string(HealthName(desired.status))},
+       {"role", std::string(RoleName(desired.role))},
+       {"weight", std::to_string(desired.weight)}});
   return Status::Ok();
 }
 
@@ -155,7 +158,8 @@ SteadyTime Publisher::Backoff(SteadyTime now, const Status& why) {
 
 void Publisher::Succeeded() {
   if (failures_ > 0) {
-    Log(LogLevel::kInfo, "consul_publish_recovered", {{"after_failures", std::to_string(failures_)}});
+    Log(LogLevel::kInfo, "consul_publish_recovered",
+        {{"after_failures", std::to_string(failures_)}});
   }
   failures_ = 0;
   stats_.consul_up = true;

@@ -36,7 +36,8 @@ std::string CheckId(const PublisherConfig& config);
 // The registration for `state`: the node record's service ID, tags, meta and weights
 // (model::EncodeNodeRecord; docs/interfaces.md §3) under `service_name`, and a TTL check
 // carrying the state's status.
-consul::ServiceRegistration BuildRegistration(const PublisherConfig& config, const NodeState& state);
+consul::ServiceRegistration BuildRegistration(const PublisherConfig& config,
+                                              const NodeState& state);
 
 // The TTL check's output: "<reason> role=<r> weight=<w> lag_bytes=<n> lag_ms=<n>".
 std::string CheckOutput(const NodeState& state);
@@ -47,7 +48,7 @@ struct PublisherStats {
   uint64_t errors = 0;
   bool consul_up = false;
   bool maintenance = false;  // Consul maintenance mode on our service, as last read
-  WallTime last_success{};  // wall time of the last accepted write
+  WallTime last_success{};   // wall time of the last accepted write
 };
 
 // Not thread-safe: one publishing thread calls Step and then Shutdown; `client` (thread-safe)

@@ -9,10 +9,10 @@
 namespace shardgate::agent {
 namespace {
 
-using testing::FakeClock;
-using testing::FakeHttpTransport;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using testing::FakeClock;
+using testing::FakeHttpTransport;
 
 PublisherConfig Config() {
   PublisherConfig c;
@@ -39,8 +39,9 @@ NodeState Passing(int weight = 256) {
   return s;
 }
 
-const char kServices[] = R"({"orders-shard_1-n1":{"ID":"orders-shard_1-n1","Service":"shardgate-orders",)"
-                         R"("Tags":[],"Address":"127.0.0.1","Port":5432,"Meta":{},"Weights":{"Passing":1,"Warning":1}}})";
+const char kServices[] =
+    R"({"orders-shard_1-n1":{"ID":"orders-shard_1-n1","Service":"shardgate-orders",)"
+    R"("Tags":[],"Address":"127.0.0.1","Port":5432,"Meta":{},"Weights":{"Passing":1,"Warning":1}}})";
 
 // A Consul that knows our service once registered and accepts every write.
 struct Harness {
@@ -67,7 +68,8 @@ struct Harness {
   int Writes(size_t from = 0) const { return Count("PUT", "/v1/", from); }
 };
 
-TEST_CASE("the first step registers the service with tags, meta, weights and a TTL check, then sets the check") {
+TEST_CASE(
+    "the first step registers the service with tags, meta, weights and a TTL check, then sets the check") {
   Harness h;
   NodeState s = Passing(192);
   s.changed_at = WallTime(milliseconds(1700000000123));
@@ -114,7 +116,8 @@ TEST_CASE("steady state costs Consul only heartbeats, one per heartbeat interval
   CHECK(h.Writes(start) == 10);
 }
 
-TEST_CASE("a status change updates the check at once and re-registers; a weight bucket change re-registers") {
+TEST_CASE(
+    "a status change updates the check at once and re-registers; a weight bucket change re-registers") {
   Harness h;
   h.publisher.Step(Passing());
   size_t start = h.consul.request_count();
@@ -157,9 +160,11 @@ TEST_CASE("a service the agent no longer lists is registered again") {
   CHECK(h.Count("PUT", "/v1/agent/service/register", start) == 1);
 }
 
-TEST_CASE("while Consul is down the publisher backs off with growing, jittered delays and sends nothing early") {
+TEST_CASE(
+    "while Consul is down the publisher backs off with growing, jittered delays and sends nothing early") {
   Harness h;
-  h.consul.Route("GET", "/v1/agent/services", FakeHttpTransport::Response(500, "No cluster leader"));
+  h.consul.Route("GET", "/v1/agent/services",
+                 FakeHttpTransport::Response(500, "No cluster leader"));
   SteadyTime t0 = h.clock.Now();
   SteadyTime retry = h.publisher.Step(Passing());
   CHECK(retry >= t0 + milliseconds(100));
@@ -190,10 +195,11 @@ TEST_CASE("while Consul is down the publisher backs off with growing, jittered d
 
 TEST_CASE("maintenance mode on the service is read from the local agent") {
   Harness h;
-  h.consul.Route("GET", "/v1/agent/checks",
-                 FakeHttpTransport::Response(200, R"({"_service_maintenance:orders-shard_1-n1":)"
-                                                  R"({"CheckID":"_service_maintenance:orders-shard_1-n1",)"
-                                                  R"("Status":"critical","Notes":"upgrade"}})"));
+  h.consul.Route(
+      "GET", "/v1/agent/checks",
+      FakeHttpTransport::Response(200, R"({"_service_maintenance:orders-shard_1-n1":)"
+                                       R"({"CheckID":"_service_maintenance:orders-shard_1-n1",)"
+                                       R"("Status":"critical","Notes":"upgrade"}})"));
   h.publisher.Step(Passing());
   CHECK(h.publisher.maintenance());
   CHECK(h.publisher.stats().maintenance);

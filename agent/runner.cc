@@ -10,10 +10,14 @@ namespace {
 
 void LogTransition(const NodeState& before, const NodeState& after) {
   Log(LogLevel::kInfo, "state_changed",
-      {{"status", std::string(HealthName(after.status))}, {"was", std::string(HealthName(before.status))},
-       {"reason", after.reason}, {"role", std::string(RoleName(after.role))},
-       {"timeline", std::to_string(after.timeline)}, {"weight", std::to_string(after.weight)},
-       {"lag_bytes", std::to_string(after.lag_bytes)}, {"lag_ms", std::to_string(after.lag.count())}});
+      {{"status", std::string(HealthName(after.status))},
+       {"was", std::string(HealthName(before.status))},
+       {"reason", after.reason},
+       {"role", std::string(RoleName(after.role))},
+       {"timeline", std::to_string(after.timeline)},
+       {"weight", std::to_string(after.weight)},
+       {"lag_bytes", std::to_string(after.lag_bytes)},
+       {"lag_ms", std::to_string(after.lag.count())}});
 }
 
 // Publishes until stopped, then withdraws the node at once: the final write must not wait for a
@@ -68,7 +72,8 @@ void ProbeRound::Run() {
     figures_.max_connections = sample->max_connections;
   }
   const NodeState& state = policy_.Observe(obs, clock_.WallNow());
-  if (figures_.probes == 1 || StateChanged(last_logged_, state) || last_logged_.reason != state.reason) {
+  if (figures_.probes == 1 || StateChanged(last_logged_, state) ||
+      last_logged_.reason != state.reason) {
     LogTransition(last_logged_, state);
     last_logged_ = state;
   }

@@ -20,7 +20,11 @@ class ProbeRound {
  public:
   ProbeRound(const AgentConfig& config, const Clock& clock, NodeProbe& probe, PoolProbe* pool,
              StateBoard& board)
-      : config_(config), clock_(clock), probe_(probe), pool_(pool), board_(board),
+      : config_(config),
+        clock_(clock),
+        probe_(probe),
+        pool_(pool),
+        board_(board),
         policy_(config.policy) {}
 
   // REQUIRES: the board's publish stats carry the maintenance flag the publisher last read.

@@ -45,8 +45,8 @@ std::string HaproxyConfig(const std::string& dir, int pg_port, int agent_check_p
     << "defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n"
     << "frontend fe\n  bind 127.0.0.1:" << fe_port << "\n  default_backend by_check\n"
     << "backend by_check\n  server n1 127.0.0.1:" << pg_port << " check inter 250 fall 3 rise 2\n"
-    << "backend by_agent\n  server n1 127.0.0.1:" << pg_port
-    << " agent-check agent-port " << agent_check_port << " agent-inter 250\n";
+    << "backend by_agent\n  server n1 127.0.0.1:" << pg_port << " agent-check agent-port "
+    << agent_check_port << " agent-inter 250\n";
   return c.str();
 }
 
@@ -99,13 +99,17 @@ void Trial(PgNode& node, consul::Client& client, AgentProcess& agent, HaproxyPro
     ConsulCritical(client, agent.check_id(), &passing);
     // A server with only agent-check shows "no check" while up.
     std::string by_agent = HaproxyStatus(haproxy, "by_agent");
-    if (passing && HaproxyStatus(haproxy, "by_check") == "UP" && (by_agent == "UP" || by_agent == "no check")) break;
+    if (passing && HaproxyStatus(haproxy, "by_check") == "UP" &&
+        (by_agent == "UP" || by_agent == "no check"))
+      break;
     std::this_thread::sleep_for(milliseconds(20));
   }
   if (Clock::now() >= ready_deadline) {
-    std::fprintf(stderr, "agent_bench: not all observers healthy before the trial: consul %s, check %s, agent-check %s\n",
-                 passing ? "passing" : "not passing", HaproxyStatus(haproxy, "by_check").c_str(),
-                 HaproxyStatus(haproxy, "by_agent").c_str());
+    std::fprintf(
+        stderr,
+        "agent_bench: not all observers healthy before the trial: consul %s, check %s, agent-check %s\n",
+        passing ? "passing" : "not passing", HaproxyStatus(haproxy, "by_check").c_str(),
+        HaproxyStatus(haproxy, "by_agent").c_str());
   }
   auto t0 = Clock::now();
   if (!node.Stop(PgStopMode::kImmediate).ok()) return;
@@ -114,7 +118,8 @@ void Trial(PgNode& node, consul::Client& client, AgentProcess& agent, HaproxyPro
     double now = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     if (agent_ms < 0 && ConsulCritical(client, agent.check_id(), &passing)) agent_ms = now;
     if (check_ms < 0 && HaproxyStatus(haproxy, "by_check").starts_with("DOWN")) check_ms = now;
-    if (agent_check_ms < 0 && HaproxyStatus(haproxy, "by_agent").starts_with("DOWN")) agent_check_ms = now;
+    if (agent_check_ms < 0 && HaproxyStatus(haproxy, "by_agent").starts_with("DOWN"))
+      agent_check_ms = now;
     std::this_thread::sleep_for(milliseconds(5));
   }
   if (agent_ms >= 0) out->agent.push_back(agent_ms);
@@ -179,10 +184,12 @@ int main() {
   auto haproxy = HaproxyProcess::Start(h);
   Require(haproxy, "haproxy");
 
-  std::printf("agent_bench: node killed (pg_ctl -m immediate) -> seen down; interval 250 ms, fall 3\n");
+  std::printf(
+      "agent_bench: node killed (pg_ctl -m immediate) -> seen down; interval 250 ms, fall 3\n");
   Latencies lat;
   int trials = 0;
-  for (; trials < kTrials && Clock::now() - started < kBudget - std::chrono::seconds(45); ++trials) {
+  for (; trials < kTrials && Clock::now() - started < kBudget - std::chrono::seconds(45);
+       ++trials) {
     Trial(**node, client, **agent, **haproxy, &lat);
   }
   std::printf("  trials: %d\n", trials);
@@ -211,11 +218,15 @@ int main() {
   double w1 = *(*fast)->Metric("shardgate_agent_consul_registrations_total") +
               *(*fast)->Metric("shardgate_agent_consul_check_updates_total");
   double p1 = *(*fast)->Metric("shardgate_agent_probes_total");
-  double cpu_pct = 100.0 * static_cast<double>(cpu1 - cpu0) / static_cast<double>(sysconf(_SC_CLK_TCK)) / kSteadySeconds;
+  double cpu_pct = 100.0 * static_cast<double>(cpu1 - cpu0) /
+                   static_cast<double>(sysconf(_SC_CLK_TCK)) / kSteadySeconds;
   std::printf("agent at interval 100 ms, %d s steady state:\n", kSteadySeconds);
-  std::printf("  probes/s %.1f  CPU %.2f %%  RSS %ld KiB\n", (p1 - p0) / kSteadySeconds, cpu_pct, rss1);
-  std::printf("  Consul writes/min %.1f (probes/min %.0f; heartbeat = ttl/3 = 3.3 s -> 18/min expected)\n",
-              (w1 - w0) * 60.0 / kSteadySeconds, (p1 - p0) * 60.0 / kSteadySeconds);
-  std::printf("agent_bench: total %.0f s\n", std::chrono::duration<double>(Clock::now() - started).count());
+  std::printf("  probes/s %.1f  CPU %.2f %%  RSS %ld KiB\n", (p1 - p0) / kSteadySeconds, cpu_pct,
+              rss1);
+  std::printf(
+      "  Consul writes/min %.1f (probes/min %.0f; heartbeat = ttl/3 = 3.3 s -> 18/min expected)\n",
+      (w1 - w0) * 60.0 / kSteadySeconds, (p1 - p0) * 60.0 / kSteadySeconds);
+  std::printf("agent_bench: total %.0f s\n",
+              std::chrono::duration<double>(Clock::now() - started).count());
   return 0;
 }

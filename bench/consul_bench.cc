@@ -5,10 +5,10 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,9 +28,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-double Micros(Clock::duration d) {
-  return std::chrono::duration<double, std::micro>(d).count();
-}
+double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 double Percentile(std::vector<double> samples, double p) {
   if (samples.empty()) return 0;
@@ -123,9 +121,10 @@ void MeasureWakeLatency(Client& client, int watchers, int writes, Clock::duratio
   // The stopped watchers' queries stay blocked in the server until their wait ends; one more
   // write answers them now, so they do not slow down the next figures.
   (void)client.Put(key, "released");
-  std::printf("consul_bench wake_latency watchers=%d writes=%d p50_us=%.0f p99_us=%.0f max_us=%.0f\n",
-              watchers, done, Percentile(w.latencies, 0.50), Percentile(w.latencies, 0.99),
-              Percentile(w.latencies, 1.0));
+  std::printf(
+      "consul_bench wake_latency watchers=%d writes=%d p50_us=%.0f p99_us=%.0f max_us=%.0f\n",
+      watchers, done, Percentile(w.latencies, 0.50), Percentile(w.latencies, 0.99),
+      Percentile(w.latencies, 1.0));
 }
 
 // Sequential PUTs on one client for `budget`. `blocked_queries` only labels the line: how many
@@ -137,8 +136,9 @@ void MeasureWriteRate(Client& client, int blocked_queries, int max_writes, Clock
     if (!client.Put("bench/write/" + std::to_string(done % 100), std::to_string(done)).ok()) break;
   }
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("consul_bench kv_write_rate blocked_queries=%d writes=%d seconds=%.2f writes_per_s=%.0f\n",
-              blocked_queries, done, secs, done / secs);
+  std::printf(
+      "consul_bench kv_write_rate blocked_queries=%d writes=%d seconds=%.2f writes_per_s=%.0f\n",
+      blocked_queries, done, secs, done / secs);
 }
 
 double CpuSeconds() {
@@ -169,7 +169,8 @@ void MeasureIdleCpu(Client& client, int watches, Clock::duration duration) {
       cv.notify_all();
     };
     all.push_back(std::make_unique<Watcher<std::optional<KvEntry>>>(
-        clock, sleeper, WatchOptions{}, KeyQuery(client, "bench/idle/" + std::to_string(i)), callbacks));
+        clock, sleeper, WatchOptions{}, KeyQuery(client, "bench/idle/" + std::to_string(i)),
+        callbacks));
     all.back()->Start();
   }
   {
@@ -179,7 +180,8 @@ void MeasureIdleCpu(Client& client, int watches, Clock::duration duration) {
   }
   const double cpu_before = CpuSeconds();
   const Clock::time_point start = Clock::now();
-  const bool interrupted = harness::WaitForShutdown(std::chrono::duration_cast<milliseconds>(duration));
+  const bool interrupted = harness::WaitForShutdown(
+      std::chrono::duration_cast<milliseconds>(duration));
   const double cpu = CpuSeconds() - cpu_before;
   const double minutes = std::chrono::duration<double>(Clock::now() - start).count() / 60.0;
   if (!interrupted) {

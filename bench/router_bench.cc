@@ -4,8 +4,8 @@
 // a closed-loop client measures connections/s and HAProxy CPU per connection, and a paced
 // client CPU per connection at an equal rate. Prints figures and ratios; never fails on timing.
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -103,8 +103,8 @@ void PrintClientCeiling(int responder_port) {
   LoadResult load = RunClosedLoop(spec);
   std::printf("router_bench: direct-to-responder conns=%llu failed=%llu rate=%s/s "
               "(client-side ceiling)\n",
-              static_cast<unsigned long long>(load.ok), static_cast<unsigned long long>(load.failed),
-              Fixed(load.Rate(), 1).c_str());
+              static_cast<unsigned long long>(load.ok),
+              static_cast<unsigned long long>(load.failed), Fixed(load.Rate(), 1).c_str());
 }
 
 struct Setup {
@@ -123,10 +123,9 @@ Status StartAll(Setup& s) {
                    StartRouterHaproxy(s.dir->path() / "router", s.responder->port(),
                                       EvenSegments(10, kSegmentWidth), milliseconds(5000)));
   RETURN_IF_ERROR(WriteFloorLua(s.dir->path() / "floor_lua"));
-  ASSIGN_OR_RETURN(s.floor,
-                   StartRouterHaproxy(s.dir->path() / "floor", s.responder->port(),
-                                      EvenSegments(10, kSegmentWidth), milliseconds(5000),
-                                      s.dir->path() / "floor_lua"));
+  ASSIGN_OR_RETURN(s.floor, StartRouterHaproxy(s.dir->path() / "floor", s.responder->port(),
+                                               EvenSegments(10, kSegmentWidth), milliseconds(5000),
+                                               s.dir->path() / "floor_lua"));
   for (BenchHaproxy* h : {&s.plain, &s.router, &s.floor}) {
     RETURN_IF_ERROR(PinProcess(h->process->pid(), kHaproxyCpu));
   }
@@ -221,8 +220,8 @@ int Run() {
       BenchHaproxy& target = config.ranges == 0  ? setup.plain
                              : config.ranges < 0 ? setup.floor
                                                  : setup.router;
-      samples[config.name].push_back(Measure(
-          target, SpreadKeys(1024, ranges, kSegmentWidth), config.name + "#" + std::to_string(rep)));
+      samples[config.name].push_back(Measure(target, SpreadKeys(1024, ranges, kSegmentWidth),
+                                             config.name + "#" + std::to_string(rep)));
     }
   }
   PrintSummary(samples);

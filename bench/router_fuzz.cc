@@ -49,7 +49,8 @@ class Tally {
 
 // The first bytes of an SSLRequest/GSSENCRequest answer ('N') are not a typed message.
 bool StartsWithNegotiation(const harness::FuzzCase& c) {
-  return c.kind == harness::FuzzKind::kSslThenGarbage || c.kind == harness::FuzzKind::kGssThenGarbage;
+  return c.kind == harness::FuzzKind::kSslThenGarbage ||
+         c.kind == harness::FuzzKind::kGssThenGarbage;
 }
 
 // Reads the router's answer to one case: "error <SQLSTATE>", "closed", "routed" (the
@@ -143,8 +144,8 @@ void Report(const Tally& tally, double seconds, harness::HaproxyProcess& haproxy
   auto info = haproxy.Runtime("show info");
   bool answers = info.ok() && info->find("Pid: ") != std::string::npos;
   std::printf("router_fuzz: haproxy pid unchanged=%s running=%s show_info_answers=%s\n",
-              haproxy.pid() == pid ? "yes" : "no",
-              haproxy.IsRunning() ? "yes" : "no", answers ? "yes" : "no");
+              haproxy.pid() == pid ? "yes" : "no", haproxy.IsRunning() ? "yes" : "no",
+              answers ? "yes" : "no");
   std::printf("router_fuzz: valid connections ok=%llu failed=%llu%s%s\n",
               static_cast<unsigned long long>(probe.ok.load()),
               static_cast<unsigned long long>(probe.failed.load()),
@@ -159,9 +160,9 @@ int Run() {
     std::printf("router_fuzz: could not start the responder or temp dir\n");
     return 1;
   }
-  auto router = StartRouterHaproxy((*dir)->path(), (*responder)->port(),
-                                   {{-1000, -1, "shard_2"}, {0, 4999, "shard_1"}, {5000, 9999, "shard_2"}},
-                                   kInspectDelay);
+  auto router = StartRouterHaproxy(
+      (*dir)->path(), (*responder)->port(),
+      {{-1000, -1, "shard_2"}, {0, 4999, "shard_1"}, {5000, 9999, "shard_2"}}, kInspectDelay);
   if (!router.ok()) {
     std::printf("router_fuzz: could not start HAProxy: %s\n", router.status().ToString().c_str());
     return 1;

@@ -44,7 +44,7 @@ bool OneConnection(const LoadSpec& spec, const std::string& startup, std::string
   }
   auto reply = harness::ReadStartupReply(*connection, spec.step_timeout);
   if (!reply.ok() || !reply->ready) {
-    *reason = !reply.ok()      ? reply.status().ToString()
+    *reason = !reply.ok()    ? reply.status().ToString()
               : reply->error ? reply->error->sqlstate + " " + reply->error->message
                              : "closed during startup";
     return false;
@@ -102,7 +102,8 @@ Result<std::chrono::microseconds> ProcessCpuTime(pid_t pid) {
   ASSIGN_OR_RETURN(std::string text, ReadFile("/proc/" + std::to_string(pid) + "/stat"));
   // The command name (field 2) may contain spaces: fields are counted after its ')'.
   size_t close_paren = text.rfind(')');
-  if (close_paren == std::string::npos) return NotFound("no /proc/" + std::to_string(pid) + "/stat");
+  if (close_paren == std::string::npos)
+    return NotFound("no /proc/" + std::to_string(pid) + "/stat");
   std::istringstream fields(text.substr(close_paren + 2));
   std::string field;
   long long utime = 0, stime = 0;

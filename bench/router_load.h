@@ -32,7 +32,9 @@ struct LoadResult {
   uint64_t failed = 0;  // anything else (error response, close, timeout)
   std::string first_failure;
   std::chrono::duration<double> elapsed{0};
-  double Rate() const { return elapsed.count() > 0 ? static_cast<double>(ok) / elapsed.count() : 0; }
+  double Rate() const {
+    return elapsed.count() > 0 ? static_cast<double>(ok) / elapsed.count() : 0;
+  }
 };
 
 // Each client thread loops: connect -> StartupMessage with a key -> read until 'Z' ->

@@ -28,10 +28,11 @@ struct Target {
 
 // tps from pgbench's summary ("tps = 257.1 (without initial connection time)").
 Result<double> RunPgbench(const Target& target) {
-  std::vector<std::string> argv = {"pgbench", "-n", "-S", "-C", "-c", "8",
-                                   "-T", std::to_string(kDurationSeconds),
-                                   "-h", "127.0.0.1", "-p", std::to_string(target.port),
-                                   "-U", "postgres", "postgres"};
+  std::vector<std::string> argv = {
+      "pgbench", "-n",        "-S",      "-C",
+      "-c",      "8",         "-T",      std::to_string(kDurationSeconds),
+      "-h",      "127.0.0.1", "-p",      std::to_string(target.port),
+      "-U",      "postgres",  "postgres"};
   ASSIGN_OR_RETURN(auto run, harness::RunCommand(argv, {{"PGOPTIONS", target.pgoptions}},
                                                  seconds(kDurationSeconds + 30)));
   std::smatch match;
@@ -59,7 +60,8 @@ int Run() {
   options.segments = {{0, 9999, "shard_1"}};
   auto stack = harness::Stack::Start(options);
   if (!stack.ok()) {
-    std::printf("router_pgbench: could not start the stack: %s\n", stack.status().ToString().c_str());
+    std::printf("router_pgbench: could not start the stack: %s\n",
+                stack.status().ToString().c_str());
     return 1;
   }
   int primary_port = (*stack)->Primary("shard_1").port();

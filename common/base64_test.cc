@@ -9,9 +9,14 @@ namespace shardgate {
 namespace {
 
 TEST_CASE("base64 matches the RFC 4648 test vectors both ways") {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},          {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}, {"v2", "djI="}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"},
+                                                         {"v2", "djI="}};
   for (const auto& [plain, encoded] : vectors) {
     CAPTURE(plain);
     CHECK(Base64Encode(plain) == encoded);

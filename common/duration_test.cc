@@ -38,7 +38,8 @@ TEST_CASE("bad durations carry Go's error text") {
   CHECK(ParseGoDuration("").status().message() == "time: invalid duration \"\"");
   CHECK(ParseGoDuration("-").status().message() == "time: invalid duration \"-\"");
   CHECK(ParseGoDuration(".s").status().message() == "time: invalid duration \".s\"");
-  CHECK(ParseGoDuration("1s ").status().message() == "time: unknown unit \"s \" in duration \"1s \"");
+  CHECK(ParseGoDuration("1s ").status().message() ==
+        "time: unknown unit \"s \" in duration \"1s \"");
   CHECK(ParseGoDuration("10").status().code() == Code::kInvalidArgument);
 }
 

@@ -12,7 +12,8 @@ namespace {
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "shardgate-file-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "shardgate-file-XXXXXX").string();
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     path_ = pattern;
   }
@@ -39,7 +40,8 @@ TEST_CASE("reading a missing file is not_found and names the path and the reason
   Result<std::string> r = ReadFile(dir / "nope");
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Code::kNotFound);
-  CHECK(r.status().message() == "cannot read " + (dir / "nope").string() + ": No such file or directory");
+  CHECK(r.status().message() ==
+        "cannot read " + (dir / "nope").string() + ": No such file or directory");
 }
 
 TEST_CASE("reading a directory or writing into a missing one is an error, not empty content") {

@@ -69,7 +69,7 @@ namespace internal {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.ok()) status_ = Internal("Result built from an ok Status without a value");
   }
@@ -119,18 +119,18 @@ const Status& StatusOf(const Result<T>& result) {
 //
 // RETURN_IF_ERROR(expr): evaluates expr (a Status or a Result<T>) once; if it is an error,
 // returns its Status from the enclosing function (which returns Status or some Result<U>).
-#define RETURN_IF_ERROR(expr)                                                      \
-  do {                                                                             \
-    if (const auto& shardgate_status_or_ = (expr); !shardgate_status_or_.ok()) {   \
-      return ::shardgate::internal::StatusOf(shardgate_status_or_);                \
-    }                                                                              \
+#define RETURN_IF_ERROR(expr)                                                    \
+  do {                                                                           \
+    if (const auto& shardgate_status_or_ = (expr); !shardgate_status_or_.ok()) { \
+      return ::shardgate::internal::StatusOf(shardgate_status_or_);              \
+    }                                                                            \
   } while (false)
 
 // ASSIGN_OR_RETURN(lhs, expr): evaluates expr (a Result<T>) once; on error returns its Status
 // from the enclosing function, otherwise moves the value into lhs, which is a declaration
 // (`auto x`, `const Foo& f`) or an existing variable. It expands to several statements, so it
 // cannot be the unbraced body of an if or a loop. A lhs with a comma needs a type alias.
-#define ASSIGN_OR_RETURN(lhs, ...)                                                \
+#define ASSIGN_OR_RETURN(lhs, ...)                                                       \
   SHARDGATE_ASSIGN_OR_RETURN_IMPL(SHARDGATE_CONCAT(shardgate_result_, __COUNTER__), lhs, \
                                   __VA_ARGS__)
 

@@ -183,7 +183,8 @@ TEST_CASE("reading the value of an error Result aborts and names the status") {
 TEST_CASE("log lines quote values with spaces and escape quotes") {
   std::string line = FormatLogLine("T", LogLevel::kWarn, "probe_failed",
                                    {{"node", "shard_1/n1"}, {"error", "server said \"no\""}});
-  CHECK(line == "ts=T level=warn event=probe_failed node=shard_1/n1 error=\"server said \\\"no\\\"\"\n");
+  CHECK(line ==
+        "ts=T level=warn event=probe_failed node=shard_1/n1 error=\"server said \\\"no\\\"\"\n");
 }
 
 TEST_CASE("log levels parse from their names only") {

@@ -28,7 +28,8 @@ std::string AppendParam(std::string path, std::string_view name, std::string_vie
 // Keys must be non-empty and must not start with '/' (the Go client refuses those too).
 Status CheckKey(std::string_view key) {
   if (key.empty()) return InvalidArgument("consul KV key is empty");
-  if (key.front() == '/') return InvalidArgument("consul KV key starts with '/': " + std::string(key));
+  if (key.front() == '/')
+    return InvalidArgument("consul KV key starts with '/': " + std::string(key));
   return Status::Ok();
 }
 
@@ -139,8 +140,7 @@ Result<Queried<std::vector<KvEntry>>> Client::BlockingList(std::string_view pref
                                              KvPath(prefix), DecodeKvEntries);
 }
 
-Result<std::vector<std::string>> Client::Keys(std::string_view prefix,
-                                              std::string_view separator) {
+Result<std::vector<std::string>> Client::Keys(std::string_view prefix, std::string_view separator) {
   ASSIGN_OR_RETURN(Queried<std::vector<std::string>> got,
                    BlockingKeys(prefix, separator, QueryOptions{}));
   return std::move(got.value);

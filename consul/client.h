@@ -73,8 +73,7 @@ class Client {
 
   // ---- health ----
   // GET /v1/health/service/:name (blocking when q.index > 0). Unknown service = empty vector.
-  Result<Queried<std::vector<ServiceEntry>>> HealthService(std::string_view name,
-                                                           bool passing_only,
+  Result<Queried<std::vector<ServiceEntry>>> HealthService(std::string_view name, bool passing_only,
                                                            const QueryOptions& q = {});
 
   // ---- sessions ----

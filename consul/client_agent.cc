@@ -41,8 +41,7 @@ Status Client::UpdateTtlCheck(std::string_view check_id, CheckStatus status,
                         EncodeCheckUpdate(status, output)});
 }
 
-Status Client::CheckCall(std::string_view verb, std::string_view check_id,
-                         std::string_view note) {
+Status Client::CheckCall(std::string_view verb, std::string_view check_id, std::string_view note) {
   RETURN_IF_ERROR(RequireNonEmpty(check_id, "check ID"));
   QueryString query;
   if (!note.empty()) query.Add("note", note);
@@ -67,8 +66,8 @@ Status Client::EnableServiceMaintenance(std::string_view service_id, std::string
   QueryString query;
   query.Add("enable", "true");
   if (!reason.empty()) query.Add("reason", reason);
-  return SendEmpty(Call{"PUT", "/v1/agent/service/maintenance/" + EscapeComponent(service_id) +
-                                   query.str()});
+  return SendEmpty(
+      Call{"PUT", "/v1/agent/service/maintenance/" + EscapeComponent(service_id) + query.str()});
 }
 
 Status Client::DisableServiceMaintenance(std::string_view service_id) {

@@ -13,7 +13,8 @@ using testing::FakeHttpTransport;
 using Json = nlohmann::json;
 
 // A health answer as Consul documents it (node check plus a TTL service check).
-const char* kHealthBody = R"([{"Node":{"ID":"40e4","Node":"n1","Address":"10.0.0.5","Datacenter":"dc1",)"
+const char* kHealthBody =
+    R"([{"Node":{"ID":"40e4","Node":"n1","Address":"10.0.0.5","Datacenter":"dc1",)"
     R"("TaggedAddresses":{"lan":"10.0.0.5","wan":"10.0.0.5"},"Meta":{},"CreateIndex":5,"ModifyIndex":5},)"
     R"("Service":{"ID":"web1","Service":"web","Tags":["v2"],"Address":"10.0.0.5","Meta":{"version":"2"},"Port":8080,)"
     R"("Weights":{"Passing":10,"Warning":1},"EnableTagOverride":false,"CreateIndex":120,"ModifyIndex":120},)"
@@ -118,13 +119,19 @@ TEST_CASE("maintenance mode is toggled with enable and an escaped reason") {
 
 TEST_CASE("AgentService reports the service and whether it is in maintenance") {
   FakeHttpTransport fake;
-  fake.Route("GET", "/v1/agent/services", FakeHttpTransport::Response(200,
-      R"({"web1":{"ID":"web1","Service":"web","Tags":[],"Meta":{"shard":"s1"},"Port":8080,"Address":"",)"
-      R"("Weights":{"Passing":7,"Warning":1},"EnableTagOverride":false}})"));
-  fake.Route("GET", "/v1/agent/checks", FakeHttpTransport::Response(200,
-      R"({"_service_maintenance:web1":{"Node":"n1","CheckID":"_service_maintenance:web1",)"
-      R"("Name":"Service Maintenance Mode","Status":"critical","Notes":"disk swap","Output":"",)"
-      R"("ServiceID":"web1","ServiceName":"web"}})"));
+  fake.Route(
+      "GET", "/v1/agent/services",
+      FakeHttpTransport::Response(
+          200,
+          R"({"web1":{"ID":"web1","Service":"web","Tags":[],"Meta":{"shard":"s1"},"Port":8080,"Address":"",)"
+          R"("Weights":{"Passing":7,"Warning":1},"EnableTagOverride":false}})"));
+  fake.Route(
+      "GET", "/v1/agent/checks",
+      FakeHttpTransport::Response(
+          200,
+          R"({"_service_maintenance:web1":{"Node":"n1","CheckID":"_service_maintenance:web1",)"
+          R"("Name":"Service Maintenance Mode","Status":"critical","Notes":"disk swap","Output":"",)"
+          R"("ServiceID":"web1","ServiceName":"web"}})"));
   Client client = MakeClient(fake);
   auto state = client.AgentService("web1");
   REQUIRE(state.ok());
@@ -165,10 +172,11 @@ TEST_CASE("HealthService decodes the reference example") {
 }
 
 TEST_CASE("health entries with wrong types or unknown statuses are protocol errors") {
-  for (const char* body : {R"([{"Node":{"Node":"n1"},"Service":{"ID":"a","Service":"s","Port":"80"}}])",
-                           R"([{"Node":{"Node":"n1"},"Service":{"ID":"a","Service":"s"},)"
-                           R"("Checks":[{"CheckID":"c","Status":"maybe"}]}])",
-                           R"({"Node":{}})"}) {
+  for (const char* body :
+       {R"([{"Node":{"Node":"n1"},"Service":{"ID":"a","Service":"s","Port":"80"}}])",
+        R"([{"Node":{"Node":"n1"},"Service":{"ID":"a","Service":"s"},)"
+        R"("Checks":[{"CheckID":"c","Status":"maybe"}]}])",
+        R"({"Node":{}})"}) {
     FakeHttpTransport fake;
     fake.Push(FakeHttpTransport::QueryResponse(body, 3));
     Client client = MakeClient(fake);
@@ -181,7 +189,8 @@ TEST_CASE("health entries with wrong types or unknown statuses are protocol erro
 TEST_CASE("sessions: create sends TTL, behavior and lock delay; renew 404 means gone") {
   FakeHttpTransport fake;
   fake.Push(FakeHttpTransport::Response(200, R"({"ID":"b2d1f0c6-1"})"));
-  fake.Push(FakeHttpTransport::Response(200,
+  fake.Push(FakeHttpTransport::Response(
+      200,
       R"([{"ID":"b2d1f0c6-1","Name":"lock","Node":"n1","LockDelay":1000000000,"Behavior":"delete","TTL":"30s"}])"));
   fake.Push(FakeHttpTransport::Response(404, "Session id 'b2d1f0c6-1' not found"));
   fake.Push(FakeHttpTransport::Response(200, "true"));
@@ -195,8 +204,10 @@ TEST_CASE("sessions: create sends TTL, behavior and lock delay; renew 404 means 
   auto id = client.CreateSession(request);
   REQUIRE(id.ok());
   CHECK(*id == "b2d1f0c6-1");
-  CHECK(Json::parse(fake.last_request().body) ==
-        Json::parse(R"({"Name":"lock","TTL":"15s","Behavior":"delete","LockDelay":"1000ms","NodeChecks":[]})"));
+  CHECK(
+      Json::parse(fake.last_request().body) ==
+      Json::parse(
+          R"({"Name":"lock","TTL":"15s","Behavior":"delete","LockDelay":"1000ms","NodeChecks":[]})"));
   auto renewed = client.RenewSession(*id);
   REQUIRE(renewed.ok());
   REQUIRE(renewed->has_value());

@@ -161,9 +161,11 @@ TEST_CASE("empty keys, keys starting with a slash and an empty tree prefix are r
 TEST_CASE("a txn that applied and one that rolled back are both results") {
   FakeHttpTransport fake;
   fake.Push(FakeHttpTransport::Response(
-      200, R"({"Results":[{"KV":{"LockIndex":0,"Key":"a","Flags":0,"Value":null,"CreateIndex":3,"ModifyIndex":3}}],"Errors":null})"));
+      200,
+      R"({"Results":[{"KV":{"LockIndex":0,"Key":"a","Flags":0,"Value":null,"CreateIndex":3,"ModifyIndex":3}}],"Errors":null})"));
   fake.Push(FakeHttpTransport::Response(
-      409, R"({"Results":null,"Errors":[{"OpIndex":0,"What":"failed to set key \"a\", index is stale"},{"OpIndex":1,"What":"key \"b\" exists"}]})"));
+      409,
+      R"({"Results":null,"Errors":[{"OpIndex":0,"What":"failed to set key \"a\", index is stale"},{"OpIndex":1,"What":"key \"b\" exists"}]})"));
   Client client(fake, Config());
   std::vector<TxnOp> ops{{TxnVerb::kCas, "a", "1", 0, 0, ""},
                          {TxnVerb::kCheckNotExists, "b", "", 0, 0, ""}};
@@ -192,17 +194,16 @@ TEST_CASE("HTTP errors map to codes and carry the method, path, status and Consu
     const char* body;
     Code code;
   };
-  for (const Case& c : {Case{403, "Permission denied: token lacks permission 'key:write'",
-                             Code::kPermissionDenied},
-                        Case{403, "ACL not found", Code::kPermissionDenied},
-                        Case{400, "Missing key name", Code::kInvalidArgument},
-                        Case{413, "Value exceeds 524288 byte limit", Code::kInvalidArgument},
-                        Case{405, "method POST not allowed", Code::kInvalidArgument},
-                        Case{500, "No cluster leader", Code::kUnavailable},
-                        Case{503, "rate limit exceeded, try again later", Code::kUnavailable},
-                        Case{429, "", Code::kUnavailable},
-                        Case{404, "Invalid URL path: not a recognized HTTP API endpoint",
-                             Code::kNotFound}}) {
+  for (const Case& c :
+       {Case{403, "Permission denied: token lacks permission 'key:write'", Code::kPermissionDenied},
+        Case{403, "ACL not found", Code::kPermissionDenied},
+        Case{400, "Missing key name", Code::kInvalidArgument},
+        Case{413, "Value exceeds 524288 byte limit", Code::kInvalidArgument},
+        Case{405, "method POST not allowed", Code::kInvalidArgument},
+        Case{500, "No cluster leader", Code::kUnavailable},
+        Case{503, "rate limit exceeded, try again later", Code::kUnavailable},
+        Case{429, "", Code::kUnavailable},
+        Case{404, "Invalid URL path: not a recognized HTTP API endpoint", Code::kNotFound}}) {
     CAPTURE(c.status);
     FakeHttpTransport fake;
     fake.Push(FakeHttpTransport::Response(c.status, c.body));

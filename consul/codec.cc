@@ -20,8 +20,8 @@ KvEntry KvEntryFromJson(const Json& json) {
   std::string encoded = String(json, "Value");  // null = empty value
   Result<std::string> value = Base64Decode(encoded);
   if (!value.ok()) {
-    throw DecodeFailure("Value of " + entry.key + " is invalid base64: " +
-                        value.status().message());
+    throw DecodeFailure("Value of " + entry.key +
+                        " is invalid base64: " + value.status().message());
   }
   entry.value = std::move(value).value();
   return entry;

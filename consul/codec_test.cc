@@ -36,14 +36,15 @@ TEST_CASE("bad KV bodies are protocol errors that say what is wrong") {
     const char* body;
     const char* reason;
   };
-  for (const Case& c : {Case{R"([{"Key":"k","ModifyIndex":4)", "invalid JSON"},
-                        Case{"<html><body>502 Bad Gateway</body></html>", "invalid JSON"},
-                        Case{R"({"Key":"k"})", "not a JSON array"},
-                        Case{R"([{"Key":5,"ModifyIndex":4}])", "Key is not a string"},
-                        Case{R"([{"Key":"k","ModifyIndex":"4"}])", "ModifyIndex is not an unsigned"},
-                        Case{R"([{"Key":"k"}])", "missing field ModifyIndex"},
-                        Case{R"([{"Key":"k","ModifyIndex":4,"Value":"%%%="}])", "invalid base64"},
-                        Case{"", "invalid JSON"}}) {
+  for (const Case& c :
+       {Case{R"([{"Key":"k","ModifyIndex":4)", "invalid JSON"},
+        Case{"<html><body>502 Bad Gateway</body></html>", "invalid JSON"},
+        Case{R"({"Key":"k"})", "not a JSON array"},
+        Case{R"([{"Key":5,"ModifyIndex":4}])", "Key is not a string"},
+        Case{R"([{"Key":"k","ModifyIndex":"4"}])", "ModifyIndex is not an unsigned"},
+        Case{R"([{"Key":"k"}])", "missing field ModifyIndex"},
+        Case{R"([{"Key":"k","ModifyIndex":4,"Value":"%%%="}])", "invalid base64"},
+        Case{"", "invalid JSON"}}) {
     CAPTURE(c.body);
     auto entries = DecodeKvEntries(c.body);
     REQUIRE_FALSE(entries.ok());
@@ -99,8 +100,8 @@ TEST_CASE("a 409 txn body without errors is a protocol error") {
 }
 
 TEST_CASE("query metadata is read case-insensitively and an index below 1 counts as 1") {
-  HttpHeaders headers{{"x-consul-index", "0"}, {"X-CONSUL-KNOWNLEADER", "true"},
-                      {"X-Consul-Lastcontact", "25"}};
+  HttpHeaders headers{
+      {"x-consul-index", "0"}, {"X-CONSUL-KNOWNLEADER", "true"}, {"X-Consul-Lastcontact", "25"}};
   Result<QueryMeta> meta = ParseQueryMeta(headers);
   REQUIRE(meta.ok());
   CHECK(meta->index == 1);

@@ -39,7 +39,8 @@ Status CheckHostPort(const std::string& host_port) {
   size_t colon = host_port.rfind(':');
   if (colon == std::string::npos || host_port.back() == ']') return Status::Ok();
   std::string port = host_port.substr(colon + 1);
-  bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+  bool digits = !port.empty() && port.size() <= 5 &&
+                port.find_first_not_of("0123456789") == std::string::npos;
   if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
     return InvalidArgument("invalid port \"" + port + "\"");
   }
@@ -101,11 +102,13 @@ Result<ClientConfig> ConfigFromEnvironment(const Environment& env) {
   bool https = false;
   if (std::optional<std::string> ssl = env.get("CONSUL_HTTP_SSL"); ssl && !ssl->empty()) {
     std::optional<bool> parsed = ParseGoBool(*ssl);
-    if (!parsed) return InvalidArgument("CONSUL_HTTP_SSL: expected true or false, got \"" + *ssl + "\"");
+    if (!parsed)
+      return InvalidArgument("CONSUL_HTTP_SSL: expected true or false, got \"" + *ssl + "\"");
     https = *parsed;
   }
   std::string address = env.get("CONSUL_HTTP_ADDR").value_or("");
-  Result<std::string> normalized = NormalizeAddress(address.empty() ? kDefaultAddress : address, https);
+  Result<std::string> normalized = NormalizeAddress(address.empty() ? kDefaultAddress : address,
+                                                    https);
   if (!normalized.ok()) return Prefixed("CONSUL_HTTP_ADDR", normalized.status());
   config.address = std::move(normalized).value();
 

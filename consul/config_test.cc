@@ -40,8 +40,9 @@ TEST_CASE("addresses get a scheme and CONSUL_HTTP_SSL picks https") {
   CHECK(ConfigFromEnvironment(FakeEnvironment({{"CONSUL_HTTP_ADDR", "consul.local:8501"},
                                                {"CONSUL_HTTP_SSL", "true"}}))
             ->address == "https://consul.local:8501");
-  CHECK(ConfigFromEnvironment(FakeEnvironment({{"CONSUL_HTTP_ADDR", "https://c:8501/"}}))
-            ->address == "https://c:8501");
+  CHECK(
+      ConfigFromEnvironment(FakeEnvironment({{"CONSUL_HTTP_ADDR", "https://c:8501/"}}))->address ==
+      "https://c:8501");
 }
 
 TEST_CASE("bad values are refused with the variable's name") {
@@ -49,14 +50,15 @@ TEST_CASE("bad values are refused with the variable's name") {
     std::map<std::string, std::string> vars;
     const char* prefix;
   };
-  for (const Case& c : {Case{{{"CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock"}}, "CONSUL_HTTP_ADDR: "},
-                        Case{{{"CONSUL_HTTP_ADDR", "127.0.0.1:99999"}}, "CONSUL_HTTP_ADDR: "},
-                        Case{{{"CONSUL_HTTP_ADDR", "127.0.0.1:port"}}, "CONSUL_HTTP_ADDR: "},
-                        Case{{{"CONSUL_HTTP_ADDR", "http://a/b"}}, "CONSUL_HTTP_ADDR: "},
-                        Case{{{"CONSUL_HTTP_SSL", "yes"}}, "CONSUL_HTTP_SSL: "},
-                        Case{{{"CONSUL_HTTP_TOKEN_FILE", "/missing"}}, "CONSUL_HTTP_TOKEN_FILE: "},
-                        Case{{{"CONSUL_HTTP_TOKEN", "a\nb"}}, "CONSUL_HTTP_TOKEN: "},
-                        Case{{{"CONSUL_CACERT", "/missing.pem"}}, "CONSUL_CACERT: "}}) {
+  for (const Case& c :
+       {Case{{{"CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock"}}, "CONSUL_HTTP_ADDR: "},
+        Case{{{"CONSUL_HTTP_ADDR", "127.0.0.1:99999"}}, "CONSUL_HTTP_ADDR: "},
+        Case{{{"CONSUL_HTTP_ADDR", "127.0.0.1:port"}}, "CONSUL_HTTP_ADDR: "},
+        Case{{{"CONSUL_HTTP_ADDR", "http://a/b"}}, "CONSUL_HTTP_ADDR: "},
+        Case{{{"CONSUL_HTTP_SSL", "yes"}}, "CONSUL_HTTP_SSL: "},
+        Case{{{"CONSUL_HTTP_TOKEN_FILE", "/missing"}}, "CONSUL_HTTP_TOKEN_FILE: "},
+        Case{{{"CONSUL_HTTP_TOKEN", "a\nb"}}, "CONSUL_HTTP_TOKEN: "},
+        Case{{{"CONSUL_CACERT", "/missing.pem"}}, "CONSUL_CACERT: "}}) {
     auto config = ConfigFromEnvironment(FakeEnvironment(c.vars));
     REQUIRE_FALSE(config.ok());
     CHECK(config.status().code() == Code::kInvalidArgument);

@@ -27,8 +27,8 @@ std::optional<std::string> FindHeader(const HttpHeaders& headers, std::string_vi
 
 struct HttpRequest {
   std::string method = "GET";  // GET, PUT, DELETE
-  std::string path;            // absolute path with query string, e.g. "/v1/kv/a?index=3&wait=1000ms"
-  HttpHeaders headers;         // extra request headers (the client adds X-Consul-Token here)
+  std::string path;     // absolute path with query string, e.g. "/v1/kv/a?index=3&wait=1000ms"
+  HttpHeaders headers;  // extra request headers (the client adds X-Consul-Token here)
   std::string body;
   std::chrono::milliseconds timeout{10'000};  // whole request, connect included
   // When stop is requested the transfer is aborted (within about a second) and Do() returns

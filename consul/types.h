@@ -55,8 +55,19 @@ struct KvEntry {
 
 // KV verbs, spelled as Consul spells them on the wire.
 enum class TxnVerb {
-  kSet, kCas, kLock, kUnlock, kGet, kGetOrEmpty, kGetTree, kCheckIndex, kCheckSession,
-  kCheckNotExists, kDelete, kDeleteTree, kDeleteCas,
+  kSet,
+  kCas,
+  kLock,
+  kUnlock,
+  kGet,
+  kGetOrEmpty,
+  kGetTree,
+  kCheckIndex,
+  kCheckSession,
+  kCheckNotExists,
+  kDelete,
+  kDeleteTree,
+  kDeleteCas,
 };
 
 struct TxnOp {

@@ -5,8 +5,8 @@ namespace shardgate::consul {
 namespace {
 
 bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 std::string Escape(std::string_view text, bool keep_slash) {
@@ -48,8 +48,6 @@ std::string GoDuration(std::chrono::milliseconds duration) {
   return std::to_string(duration.count()) + "ms";
 }
 
-std::string_view PathWithoutQuery(std::string_view path) {
-  return path.substr(0, path.find('?'));
-}
+std::string_view PathWithoutQuery(std::string_view path) { return path.substr(0, path.find('?')); }
 
 }  // namespace shardgate::consul

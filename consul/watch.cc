@@ -4,9 +4,8 @@
 namespace shardgate::consul {
 
 Watcher<std::optional<KvEntry>>::Fetch KeyQuery(Client& client, std::string key) {
-  return [&client, key = std::move(key)](const QueryOptions& q) {
-    return client.BlockingGet(key, q);
-  };
+  return
+      [&client, key = std::move(key)](const QueryOptions& q) { return client.BlockingGet(key, q); };
 }
 
 Watcher<std::vector<KvEntry>>::Fetch PrefixQuery(Client& client, std::string prefix) {

@@ -41,7 +41,9 @@ class Watcher {
 
   Watcher(const Clock& clock, Sleeper& sleeper, WatchOptions options, Fetch fetch,
           WatchCallbacks<T> callbacks)
-      : sleeper_(sleeper), policy_(clock, options), fetch_(std::move(fetch)),
+      : sleeper_(sleeper),
+        policy_(clock, options),
+        fetch_(std::move(fetch)),
         callbacks_(std::move(callbacks)) {}
   ~Watcher() { Stop(); }
   Watcher(const Watcher&) = delete;

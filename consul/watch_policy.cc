@@ -43,7 +43,8 @@ Millis WatchPolicy::NextDelay() {
   // Refill the bucket up to the moment the request would go out, then take one token, waiting
   // for it if the bucket is empty.
   const SteadyTime send_at = clock_.Now() + backoff;
-  const double interval_ms = static_cast<double>(std::max<int64_t>(options_.rate_interval.count(), 1));
+  const double interval_ms = static_cast<double>(
+      std::max<int64_t>(options_.rate_interval.count(), 1));
   double elapsed_ms = std::chrono::duration<double, std::milli>(send_at - tokens_at_).count();
   tokens_ = std::min(options_.rate_burst, tokens_ + std::max(0.0, elapsed_ms) / interval_ms);
   Millis wait_for_token(0);

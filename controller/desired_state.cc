@@ -55,8 +55,7 @@ void FillBackends(const std::vector<const NodeRecord*>& nodes, DesiredShard& sha
   for (const NodeRecord* node : nodes) {
     bool writer = shard.primary == node->node;
     shard.rw.push_back(Server(*node, writer ? ServerMode::kReady : ServerMode::kMaint));
-    bool serves_reads = Up(*node) && (node->role == Role::kReplica ||
-                                      (writer && !replica_serves));
+    bool serves_reads = Up(*node) && (node->role == Role::kReplica || (writer && !replica_serves));
     shard.ro.push_back(Server(*node, serves_reads ? ServerMode::kReady : ServerMode::kMaint));
   }
 }

@@ -26,9 +26,9 @@ struct DesiredServer {
 
 // Why a shard has no writable server, as a stable short code (logs, metrics, tests).
 enum class WriteBlock {
-  kNone,            // one primary serves writes
-  kNoPrimary,       // no node of the newest timeline claims primary and is up
-  kSplitBrain,      // two or more up nodes claim primary on the newest timeline
+  kNone,        // one primary serves writes
+  kNoPrimary,   // no node of the newest timeline claims primary and is up
+  kSplitBrain,  // two or more up nodes claim primary on the newest timeline
 };
 std::string_view WriteBlockName(WriteBlock block);
 

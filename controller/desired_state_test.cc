@@ -36,7 +36,8 @@ const DesiredServer& Find(const std::vector<DesiredServer>& servers, const std::
 }
 
 TEST_CASE("a healthy primary and replica: the primary writes, the replica reads") {
-  auto shards = ComputeDesired({Node("s1", "n1", Role::kPrimary, 1), Node("s1", "n2", Role::kReplica, 1)}, {});
+  auto shards = ComputeDesired(
+      {Node("s1", "n1", Role::kPrimary, 1), Node("s1", "n2", Role::kReplica, 1)}, {});
   REQUIRE(shards.size() == 1);
   const DesiredShard& s = shards[0];
   CHECK(s.primary == "n1");
@@ -87,7 +88,8 @@ TEST_CASE("two primaries on the same newest timeline get no writes and both are 
 
 TEST_CASE("a critical primary leaves the shard without a writer but is not fenced") {
   auto shards = ComputeDesired({Node("s1", "n1", Role::kPrimary, 1, Health::kCritical),
-                                Node("s1", "n2", Role::kReplica, 1)}, {});
+                                Node("s1", "n2", Role::kReplica, 1)},
+                               {});
   CHECK(shards[0].write_block == WriteBlock::kNoPrimary);
   CHECK(shards[0].fenced.empty());
 }
@@ -95,7 +97,8 @@ TEST_CASE("a critical primary leaves the shard without a writer but is not fence
 TEST_CASE("a warning replica reads at its reduced weight and a critical one is taken out") {
   auto shards = ComputeDesired({Node("s1", "n1", Role::kPrimary, 1),
                                 Node("s1", "n2", Role::kReplica, 1, Health::kWarning, 64),
-                                Node("s1", "n3", Role::kReplica, 1, Health::kCritical)}, {});
+                                Node("s1", "n3", Role::kReplica, 1, Health::kCritical)},
+                               {});
   const DesiredShard& s = shards[0];
   CHECK(Find(s.ro, "n2").mode == ServerMode::kReady);
   CHECK(Find(s.ro, "n2").weight == 64);
@@ -105,7 +108,8 @@ TEST_CASE("a warning replica reads at its reduced weight and a critical one is t
 
 TEST_CASE("the primary serves reads only when no replica can") {
   auto shards = ComputeDesired({Node("s1", "n1", Role::kPrimary, 1),
-                                Node("s1", "n2", Role::kReplica, 1, Health::kCritical)}, {});
+                                Node("s1", "n2", Role::kReplica, 1, Health::kCritical)},
+                               {});
   CHECK(Find(shards[0].ro, "n1").mode == ServerMode::kReady);
   CHECK(Find(shards[0].ro, "n1").weight == 256);
 }
@@ -134,7 +138,8 @@ TEST_CASE("random fleets never give a shard two writers and never let a stale pr
           CHECK(node.timeline == s.fence_timeline);
           CHECK(node.health != Health::kCritical);
         }
-        if (node.health == Health::kCritical) CHECK(Find(s.ro, node.node).mode == ServerMode::kMaint);
+        if (node.health == Health::kCritical)
+          CHECK(Find(s.ro, node.node).mode == ServerMode::kMaint);
       }
     }
   }

@@ -12,7 +12,12 @@ consul::ServiceEntry Entry(const model::NodeRecord& record,
   consul::ServiceEntry e;
   e.node = "host-1";
   e.node_address = "10.0.0.9";
-  e.service = {f.service_id, "shardgate-demo", f.tags, f.address, f.port, f.meta,
+  e.service = {f.service_id,
+               "shardgate-demo",
+               f.tags,
+               f.address,
+               f.port,
+               f.meta,
                {f.weight_passing, f.weight_warning}};
   for (consul::CheckStatus status : checks) e.checks.push_back({"c", "c", status, "", "", ""});
   return e;

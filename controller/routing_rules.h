@@ -47,7 +47,8 @@ bool Expired(const RoutingRule& rule, WallTime now);
 
 // The effective map at one instant.
 struct FlatMap {
-  std::vector<model::Segment> segments;  // sorted, non-overlapping; touching same-shard pieces merged
+  std::vector<model::Segment>
+      segments;  // sorted, non-overlapping; touching same-shard pieces merged
   // The earliest expiry among the rules still live at `now`: the map may change by itself then.
   std::optional<WallTime> next_change;
 };

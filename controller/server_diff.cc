@@ -73,8 +73,8 @@ std::vector<ServerCommand> DiffServers(const std::vector<DesiredShard>& desired,
   std::vector<ServerCommand> out;
   std::set<Key> wanted;
   for (const DesiredShard& shard : desired) {
-    for (const auto& [backend, servers] :
-         {std::pair{RwBackend(shard.shard), &shard.rw}, std::pair{RoBackend(shard.shard), &shard.ro}}) {
+    for (const auto& [backend, servers] : {std::pair{RwBackend(shard.shard), &shard.rw},
+                                           std::pair{RoBackend(shard.shard), &shard.ro}}) {
       for (const DesiredServer& server : *servers) {
         auto found = have.find({backend, server.name});
         bool fenced = std::find(shard.fenced.begin(), shard.fenced.end(), server.name) !=

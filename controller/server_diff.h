@@ -25,11 +25,11 @@ struct ServerCommand {
   Kind kind = Kind::kSetState;
   std::string backend;
   std::string server;
-  std::string address;  // kAddServer, kSetAddr
-  int port = 0;         // kAddServer, kSetAddr
-  int weight = 0;       // kAddServer, kSetWeight
+  std::string address;                   // kAddServer, kSetAddr
+  int port = 0;                          // kAddServer, kSetAddr
+  int weight = 0;                        // kAddServer, kSetWeight
   ServerMode mode = ServerMode::kMaint;  // kSetState
-  std::string reason;   // why, for the log line: "new node", "weight", "fenced", ...
+  std::string reason;  // why, for the log line: "new node", "weight", "fenced", ...
   bool operator==(const ServerCommand&) const = default;
 };
 
@@ -43,9 +43,10 @@ std::string RoBackend(const std::string& shard);
 // The minimal commands, in the order to send them. Per server: add (HAProxy adds it in maint),
 // address, weight, then state, so a server is never ready at a stale address or weight; a
 // weight is not touched while the server stays in maint. A fenced node's sessions are shut down
-// right after it is put in maint (once: a fenced server already in maint gets nothing). Servers HAProxy has in a shard's backends that no node
-// desires any more are put in maint (never deleted here). Empty when HAProxy is in line:
-// applying the result and diffing again gives nothing (idempotent).
+// right after it is put in maint (once: a fenced server already in maint gets nothing). Servers
+// HAProxy has in a shard's backends that no node desires any more are put in maint (never deleted
+// here). Empty when HAProxy is in line: applying the result and diffing again gives nothing
+// (idempotent).
 std::vector<ServerCommand> DiffServers(const std::vector<DesiredShard>& desired,
                                        const std::vector<ObservedServer>& observed);
 

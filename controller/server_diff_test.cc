@@ -61,8 +61,9 @@ TEST_CASE("a new node is added, weighted and made ready in that order") {
 }
 
 TEST_CASE("a server in line with the desired state gets no command") {
-  auto commands = DiffServers({Shard("s1", {Want("n1", ServerMode::kReady)}, {Want("n1", ServerMode::kMaint, 7)})},
-                              {Have("s1_rw", "n1", ServerMode::kReady), Have("s1_ro", "n1", ServerMode::kMaint, 100)});
+  auto commands = DiffServers(
+      {Shard("s1", {Want("n1", ServerMode::kReady)}, {Want("n1", ServerMode::kMaint, 7)})},
+      {Have("s1_rw", "n1", ServerMode::kReady), Have("s1_ro", "n1", ServerMode::kMaint, 100)});
   CHECK(commands.empty());
 }
 
@@ -106,11 +107,13 @@ TEST_CASE("applying the diff to random HAProxy states always converges in one ro
       std::string name = "n" + std::to_string(i);
       if (rng() % 4) rw.push_back(Want(name, mode(), int(rng() % 257), 5400 + int(rng() % 2)));
       if (rng() % 4) ro.push_back(Want(name, mode(), int(rng() % 257), 5400 + int(rng() % 2)));
-      if (rng() % 2) have.push_back(Have("s1_rw", name, mode(), int(rng() % 257), 5400 + int(rng() % 2)));
-      if (rng() % 2) have.push_back(Have("s1_ro", name, mode(), int(rng() % 257), 5400 + int(rng() % 2)));
+      if (rng() % 2)
+        have.push_back(Have("s1_rw", name, mode(), int(rng() % 257), 5400 + int(rng() % 2)));
+      if (rng() % 2)
+        have.push_back(Have("s1_ro", name, mode(), int(rng() % 257), 5400 + int(rng() % 2)));
     }
-    std::vector<DesiredShard> want = {Shard("s1", rw, ro, rng() % 3 ? std::vector<std::string>{}
-                                                                     : std::vector<std::string>{"n0"})};
+    std::vector<DesiredShard> want = {Shard(
+        "s1", rw, ro, rng() % 3 ? std::vector<std::string>{} : std::vector<std::string>{"n0"})};
     auto after = Apply(have, DiffServers(want, have));
     CHECK(DiffServers(want, after).empty());
     for (const DesiredServer& w : rw) {

@@ -41,10 +41,13 @@ Status ValidateServer(const ServerSpec& server, const std::string& where,
                            "' is used twice in the shard (a rw server is also added to the ro "
                            "backend as backup; do not list it in ro)");
   }
-  if (!IsPlainWord(server.host)) return InvalidArgument(where + ".host '" + server.host + "' is not a host");
-  if (!IsPort(server.port)) return InvalidArgument(where + ".port " + std::to_string(server.port) + " is outside 1..65535");
+  if (!IsPlainWord(server.host))
+    return InvalidArgument(where + ".host '" + server.host + "' is not a host");
+  if (!IsPort(server.port))
+    return InvalidArgument(where + ".port " + std::to_string(server.port) + " is outside 1..65535");
   if (server.weight < 0 || server.weight > 256) {
-    return InvalidArgument(where + ".weight " + std::to_string(server.weight) + " is outside 0..256");
+    return InvalidArgument(where + ".weight " + std::to_string(server.weight) +
+                           " is outside 0..256");
   }
   return Status::Ok();
 }
@@ -65,12 +68,16 @@ Status ValidateShard(const ShardSpec& shard, const std::string& where) {
 }
 
 Status ValidatePorts(const ConfigSpec& spec) {
-  if (!IsPlainWord(spec.bind_host)) return InvalidArgument("bind_host '" + spec.bind_host + "' is not a host");
-  if (!IsPort(spec.rw_port)) return InvalidArgument("rw_port " + std::to_string(spec.rw_port) + " is outside 1..65535");
-  if (!IsPort(spec.ro_port)) return InvalidArgument("ro_port " + std::to_string(spec.ro_port) + " is outside 1..65535");
+  if (!IsPlainWord(spec.bind_host))
+    return InvalidArgument("bind_host '" + spec.bind_host + "' is not a host");
+  if (!IsPort(spec.rw_port))
+    return InvalidArgument("rw_port " + std::to_string(spec.rw_port) + " is outside 1..65535");
+  if (!IsPort(spec.ro_port))
+    return InvalidArgument("ro_port " + std::to_string(spec.ro_port) + " is outside 1..65535");
   if (spec.rw_port == spec.ro_port) return InvalidArgument("ro_port equals rw_port");
   if (spec.stats_port != 0 && !IsPort(spec.stats_port)) {
-    return InvalidArgument("stats_port " + std::to_string(spec.stats_port) + " is outside 0..65535");
+    return InvalidArgument("stats_port " + std::to_string(spec.stats_port) +
+                           " is outside 0..65535");
   }
   if (spec.stats_port == spec.rw_port || spec.stats_port == spec.ro_port) {
     return InvalidArgument("stats_port equals rw_port or ro_port");
@@ -95,7 +102,8 @@ Status ValidatePaths(const ConfigSpec& spec) {
     return InvalidArgument("cancel_map_path equals ranges_map_path");
   }
   if (spec.log_target != "stdout" && !IsPlainWord(spec.log_target)) {
-    return InvalidArgument("log_target '" + spec.log_target + "' is not 'stdout', a path or an address");
+    return InvalidArgument("log_target '" + spec.log_target +
+                           "' is not 'stdout', a path or an address");
   }
   return Status::Ok();
 }

@@ -35,8 +35,9 @@ struct ConfigSpec {
   std::string cancel_map_path;
   std::string key_param;    // empty = router default
   std::string key_pattern;  // empty = router default
-  std::string log_target = "stdout";  // "stdout" -> `log stdout format raw local0`; else a path/addr
-  int nbthread = 0;                   // 0 = HAProxy default
+  std::string log_target =
+      "stdout";      // "stdout" -> `log stdout format raw local0`; else a path/addr
+  int nbthread = 0;  // 0 = HAProxy default
   std::chrono::milliseconds inspect_delay{5000};
   std::vector<ShardSpec> shards;
 };

@@ -14,7 +14,8 @@ using Json = nlohmann::json;
 using Handlers = std::map<std::string, std::function<Status(const Json&, const std::string&)>>;
 
 Status Walk(const Json& object, const std::string& where, const Handlers& handlers) {
-  if (!object.is_object()) return InvalidArgument((where.empty() ? "spec" : where) + " is not an object");
+  if (!object.is_object())
+    return InvalidArgument((where.empty() ? "spec" : where) + " is not an object");
   for (const auto& [key, value] : object.items()) {
     std::string path = where.empty() ? key : where + "." + key;
     auto it = handlers.find(key);
@@ -65,17 +66,19 @@ auto Array(std::vector<T>* out, Fn element) {
 }
 
 Status ReadServer(const Json& v, const std::string& path, ServerSpec* server) {
-  return Walk(v, path, {{"name", String(&server->name)},
-                        {"host", String(&server->host)},
-                        {"port", Int(&server->port)},
-                        {"backup", Bool(&server->backup)},
-                        {"weight", Int(&server->weight)}});
+  return Walk(v, path,
+              {{"name", String(&server->name)},
+               {"host", String(&server->host)},
+               {"port", Int(&server->port)},
+               {"backup", Bool(&server->backup)},
+               {"weight", Int(&server->weight)}});
 }
 
 Status ReadShard(const Json& v, const std::string& path, ShardSpec* shard) {
-  return Walk(v, path, {{"name", String(&shard->name)},
-                        {"rw", Array(&shard->rw, ReadServer)},
-                        {"ro", Array(&shard->ro, ReadServer)}});
+  return Walk(v, path,
+              {{"name", String(&shard->name)},
+               {"rw", Array(&shard->rw, ReadServer)},
+               {"ro", Array(&shard->ro, ReadServer)}});
 }
 
 }  // namespace
@@ -85,20 +88,21 @@ Result<ConfigSpec> ParseConfigSpecJson(std::string_view text) {
   if (doc.is_discarded()) return InvalidArgument("spec is not valid JSON");
   ConfigSpec spec;
   int inspect_delay_ms = static_cast<int>(spec.inspect_delay.count());
-  RETURN_IF_ERROR(Walk(doc, "", {{"bind_host", String(&spec.bind_host)},
-                                 {"rw_port", Int(&spec.rw_port)},
-                                 {"ro_port", Int(&spec.ro_port)},
-                                 {"stats_port", Int(&spec.stats_port)},
-                                 {"socket_path", String(&spec.socket_path)},
-                                 {"lua_dir", String(&spec.lua_dir)},
-                                 {"ranges_map_path", String(&spec.ranges_map_path)},
-                                 {"cancel_map_path", String(&spec.cancel_map_path)},
-                                 {"key_param", String(&spec.key_param)},
-                                 {"key_pattern", String(&spec.key_pattern)},
-                                 {"log_target", String(&spec.log_target)},
-                                 {"nbthread", Int(&spec.nbthread)},
-                                 {"inspect_delay_ms", Int(&inspect_delay_ms)},
-                                 {"shards", Array(&spec.shards, ReadShard)}}));
+  RETURN_IF_ERROR(Walk(doc, "",
+                       {{"bind_host", String(&spec.bind_host)},
+                        {"rw_port", Int(&spec.rw_port)},
+                        {"ro_port", Int(&spec.ro_port)},
+                        {"stats_port", Int(&spec.stats_port)},
+                        {"socket_path", String(&spec.socket_path)},
+                        {"lua_dir", String(&spec.lua_dir)},
+                        {"ranges_map_path", String(&spec.ranges_map_path)},
+                        {"cancel_map_path", String(&spec.cancel_map_path)},
+                        {"key_param", String(&spec.key_param)},
+                        {"key_pattern", String(&spec.key_pattern)},
+                        {"log_target", String(&spec.log_target)},
+                        {"nbthread", Int(&spec.nbthread)},
+                        {"inspect_delay_ms", Int(&inspect_delay_ms)},
+                        {"shards", Array(&spec.shards, ReadShard)}}));
   spec.inspect_delay = std::chrono::milliseconds(inspect_delay_ms);
   return spec;
 }

@@ -40,13 +40,15 @@ void GlobalShardgate(const ConfigSpec& spec, std::string* out) {
   Line(out, "setenv SHARDGATE_CANCEL_MAP " + spec.cancel_map_path);
   if (!spec.key_param.empty()) Line(out, "setenv SHARDGATE_KEY_PARAM " + spec.key_param);
   // Single quotes: HAProxy expands nothing inside them, so Lua pattern characters stay literal.
-  if (!spec.key_pattern.empty()) Line(out, "setenv SHARDGATE_KEY_PATTERN '" + spec.key_pattern + "'");
+  if (!spec.key_pattern.empty())
+    Line(out, "setenv SHARDGATE_KEY_PATTERN '" + spec.key_pattern + "'");
   Line(out, "lua-prepend-path " + spec.lua_dir + "/?.lua");
   Line(out, "lua-load " + spec.lua_dir + "/shardgate_haproxy.lua");
 }
 
 void Defaults(std::string* out) {
-  out->append("\n# Long client/server timeouts: PostgreSQL sessions idle for long between queries.\n");
+  out->append(
+      "\n# Long client/server timeouts: PostgreSQL sessions idle for long between queries.\n");
   out->append("defaults shardgate\n");
   Line(out, "mode tcp");
   Line(out, "log global");
@@ -67,8 +69,12 @@ void Frontend(const ConfigSpec& spec, std::string_view role, int port, std::stri
   Line(out, "bind " + spec.bind_host + ":" + std::to_string(port));
   Line(out, "tcp-request inspect-delay " + Duration(spec.inspect_delay));
   Line(out, "tcp-request content lua.shardgate_route " + std::string(role));
-  Line(out, "tcp-request content set-dst var(txn.shardgate_cancel_addr) if { var(txn.shardgate_cancel_addr) -m found }");
-  Line(out, "tcp-request content set-dst-port var(txn.shardgate_cancel_port) if { var(txn.shardgate_cancel_port) -m found }");
+  Line(
+      out,
+      "tcp-request content set-dst var(txn.shardgate_cancel_addr) if { var(txn.shardgate_cancel_addr) -m found }");
+  Line(
+      out,
+      "tcp-request content set-dst-port var(txn.shardgate_cancel_port) if { var(txn.shardgate_cancel_port) -m found }");
   Line(out, "tcp-request content reject unless { var(txn.shardgate_backend) -m found }");
   Line(out, "use_backend %[var(txn.shardgate_backend)]");
 }
@@ -90,7 +96,8 @@ void StatsFrontend(const ConfigSpec& spec, std::string* out) {
 }
 
 void CancelBackend(std::string* out) {
-  out->append("\n# CancelRequest: the frontend sets the destination from the recorded BackendKeyData.\n");
+  out->append(
+      "\n# CancelRequest: the frontend sets the destination from the recorded BackendKeyData.\n");
   out->append("backend shardgate_cancel\n");
   Line(out, "server cancel 0.0.0.0:0");
 }

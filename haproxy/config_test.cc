@@ -41,7 +41,8 @@ TEST_CASE("validation errors name the offending field") {
   CHECK(ValidateConfigSpec(spec).message().rfind("socket_path 'relative.sock'", 0) == 0);
   spec = TestSpec();
   spec.shards[0].ro.push_back(spec.shards[0].rw[0]);
-  CHECK(ValidateConfigSpec(spec).message().rfind("shards[0].ro[1].name 'n1' is used twice", 0) == 0);
+  CHECK(ValidateConfigSpec(spec).message().rfind("shards[0].ro[1].name 'n1' is used twice", 0) ==
+        0);
   spec = TestSpec();
   spec.shards[2].name = "shard_1";
   CHECK(ValidateConfigSpec(spec).message() == "shards[2].name 'shard_1' is used twice");
@@ -65,10 +66,16 @@ TEST_CASE("frontends carry the interface rules in the documented order") {
     CAPTURE(role);
     size_t fe = At(cfg, std::string("frontend shardgate_") + role + "\n");
     size_t delay = At(cfg.substr(fe), "tcp-request inspect-delay 5s");
-    size_t route = At(cfg.substr(fe), std::string("tcp-request content lua.shardgate_route ") + role + "\n");
-    size_t dst = At(cfg.substr(fe), "tcp-request content set-dst var(txn.shardgate_cancel_addr) if { var(txn.shardgate_cancel_addr) -m found }");
-    size_t port = At(cfg.substr(fe), "tcp-request content set-dst-port var(txn.shardgate_cancel_port) if { var(txn.shardgate_cancel_port) -m found }");
-    size_t reject = At(cfg.substr(fe), "tcp-request content reject unless { var(txn.shardgate_backend) -m found }");
+    size_t route = At(cfg.substr(fe),
+                      std::string("tcp-request content lua.shardgate_route ") + role + "\n");
+    size_t dst = At(
+        cfg.substr(fe),
+        "tcp-request content set-dst var(txn.shardgate_cancel_addr) if { var(txn.shardgate_cancel_addr) -m found }");
+    size_t port = At(
+        cfg.substr(fe),
+        "tcp-request content set-dst-port var(txn.shardgate_cancel_port) if { var(txn.shardgate_cancel_port) -m found }");
+    size_t reject = At(cfg.substr(fe),
+                       "tcp-request content reject unless { var(txn.shardgate_backend) -m found }");
     size_t use = At(cfg.substr(fe), "use_backend %[var(txn.shardgate_backend)]");
     CHECK(delay < route);
     CHECK(route < dst);
@@ -178,9 +185,11 @@ TEST_CASE("the JSON spec reads every field and rejects unknown keys by path") {
   REQUIRE(spec->shards.size() == 1);
   CHECK(spec->shards[0].rw[0].weight == 9);
   CHECK(spec->shards[0].ro[0].backup);
-  CHECK(ParseConfigSpecJson(R"({"shards": [{"name": "a", "rw": [{"prt": 1}]}]})").status().message() ==
-        "unknown key shards[0].rw[0].prt");
-  CHECK(ParseConfigSpecJson(R"({"rw_port": "6432"})").status().message() == "rw_port must be an integer");
+  CHECK(ParseConfigSpecJson(R"({"shards": [{"name": "a", "rw": [{"prt": 1}]}]})")
+            .status()
+            .message() == "unknown key shards[0].rw[0].prt");
+  CHECK(ParseConfigSpecJson(R"({"rw_port": "6432"})").status().message() ==
+        "rw_port must be an integer");
   CHECK(ParseConfigSpecJson("{").status().message() == "spec is not valid JSON");
   CHECK(ParseConfigSpecJson("[]").status().message() == "spec is not an object");
 }

@@ -120,8 +120,7 @@ Status ShowMapCommand(const ParsedFlags& args) {
   std::unique_ptr<RuntimeSocket> socket = MakeSocket(socket_path);
   RuntimeClient client(*socket);
   ASSIGN_OR_RETURN(DecodedMap decoded, client.ReadRangeMap(map));
-  std::cout << "# version " << decoded.version << ", " << decoded.segments.size()
-            << " segments\n";
+  std::cout << "# version " << decoded.version << ", " << decoded.segments.size() << " segments\n";
   for (const model::Segment& seg : decoded.segments) {
     std::cout << seg.lo << " " << seg.hi << " " << seg.shard << "\n";
   }

@@ -24,8 +24,7 @@ bool ParseSegmentText(std::string_view text, Segment* out) {
   if (c2 == std::string_view::npos) return false;
   out->shard = std::string(text.substr(c2 + 1));
   return ParseInteger(text.substr(0, c1), &out->lo) &&
-         ParseInteger(text.substr(c1 + 1, c2 - c1 - 1), &out->hi) &&
-         model::IsShardName(out->shard);
+         ParseInteger(text.substr(c1 + 1, c2 - c1 - 1), &out->hi) && model::IsShardName(out->shard);
 }
 
 // "<version>|<rest>" -> version and rest.

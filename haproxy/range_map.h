@@ -37,7 +37,8 @@ struct DecodedMap {
 // Inverse of EncodeMapEntries, over entries in any order (as `show map` lists them).
 // Refuses inconsistent maps (chunk of another version, missing chunk, count mismatch, bad
 // segment) with an error naming the entry. No meta entry = empty map, version 0.
-Result<DecodedMap> DecodeMapEntries(const std::vector<std::pair<std::string, std::string>>& entries);
+Result<DecodedMap> DecodeMapEntries(
+    const std::vector<std::pair<std::string, std::string>>& entries);
 
 // Parses a map file ("key value" lines, '#' comments and blank lines ignored) into entries.
 Result<std::vector<std::pair<std::string, std::string>>> ParseMapFile(std::string_view text);

@@ -90,8 +90,8 @@ TEST_CASE("decoding refuses inconsistent maps and names the entry") {
 
 TEST_CASE("a rendered map file parses back into the same map") {
   std::vector<Segment> segments = MakeSegments(500, -20'000);
-  Result<std::vector<std::pair<std::string, std::string>>> entries =
-      ParseMapFile("# header\n" + RenderMapFile(segments, 9));
+  Result<std::vector<std::pair<std::string, std::string>>> entries = ParseMapFile(
+      "# header\n" + RenderMapFile(segments, 9));
   REQUIRE(entries.ok());
   Result<DecodedMap> decoded = DecodeMapEntries(*entries);
   REQUIRE(decoded.ok());

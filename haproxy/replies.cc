@@ -1,4 +1,5 @@
-// Parsers of HAProxy 2.6 runtime-API replies: pure functions over captured text (haproxy/testdata/).
+// Parsers of HAProxy 2.6 runtime-API replies: pure functions over captured text
+// (haproxy/testdata/).
 #include "haproxy/replies.h"
 
 #include <array>
@@ -11,14 +12,14 @@ namespace {
 
 // Sentences HAProxy 2.6 prints when a state-changing command succeeded.
 constexpr std::array<std::string_view, 6> kSuccessPrefixes = {
-    "New server registered.", "Server deleted.", "New version created:",
+    "New server registered.", "Server deleted.",   "New version created:",
     "IP changed from",        "port changed from", "no need to change",
 };
 
 // Sentences that mean "the thing named does not exist".
 constexpr std::array<std::string_view, 5> kNotFoundPrefixes = {
-    "No such backend.", "No such server.", "Can't find backend.", "Unknown map identifier",
-    "No such map",
+    "No such backend.",       "No such server.", "Can't find backend.",
+    "Unknown map identifier", "No such map",
 };
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -26,8 +27,10 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -124,9 +127,10 @@ struct StateColumns {
 };
 
 constexpr std::array<std::string_view, 15> kStateColumns = {
-    "be_id", "be_name", "srv_id", "srv_name", "srv_addr", "srv_op_state", "srv_admin_state",
-    "srv_uweight", "srv_iweight", "srv_check_status", "srv_check_result", "srv_check_health",
-    "srv_check_state", "srv_fqdn", "srv_port"};
+    "be_id",           "be_name",          "srv_id",           "srv_name",
+    "srv_addr",        "srv_op_state",     "srv_admin_state",  "srv_uweight",
+    "srv_iweight",     "srv_check_status", "srv_check_result", "srv_check_health",
+    "srv_check_state", "srv_fqdn",         "srv_port"};
 
 Result<StateColumns> ParseStateHeader(std::string_view line) {
   std::vector<std::string_view> names = SplitSpaces(line);
@@ -157,8 +161,7 @@ Result<ServerState> ParseStateLine(std::string_view line, const StateColumns& co
   s.fqdn = std::string(col("srv_fqdn"));
   int64_t op_state = 0, admin_state = 0;
   bool ok = ParseInteger(col("be_id"), &s.backend_id) &&
-            ParseInteger(col("srv_id"), &s.server_id) &&
-            ParseInteger(col("srv_port"), &s.port) &&
+            ParseInteger(col("srv_id"), &s.server_id) && ParseInteger(col("srv_port"), &s.port) &&
             ParseInteger(col("srv_op_state"), &op_state) &&
             ParseInteger(col("srv_admin_state"), &admin_state) &&
             ParseInteger(col("srv_uweight"), &s.weight) &&
@@ -167,7 +170,9 @@ Result<ServerState> ParseStateLine(std::string_view line, const StateColumns& co
             ParseInteger(col("srv_check_result"), &s.check_result) &&
             ParseInteger(col("srv_check_health"), &s.check_health) &&
             ParseInteger(col("srv_check_state"), &s.check_state);
-  if (!ok) return ProtocolError("show servers state line has a non-numeric field: '" + std::string(line) + "'");
+  if (!ok)
+    return ProtocolError("show servers state line has a non-numeric field: '" + std::string(line) +
+                         "'");
   Result<OpState> op = ParseOpState(op_state);
   Result<AdminState> admin = AdminState::FromBits(admin_state);
   const Status& bad = op.ok() ? admin.status() : op.status();

@@ -1,4 +1,5 @@
-// Parsers of HAProxy 2.6 runtime-API replies: pure functions over captured text (haproxy/testdata/).
+// Parsers of HAProxy 2.6 runtime-API replies: pure functions over captured text
+// (haproxy/testdata/).
 #pragma once
 
 #include <cstdint>
@@ -30,13 +31,13 @@ struct ServerState {
   int port = 0;
   OpState op_state = OpState::kStopped;  // srv_op_state
   AdminState admin_state;                // srv_admin_state
-  int weight = 0;       // current user weight (srv_uweight)
+  int weight = 0;                        // current user weight (srv_uweight)
   int initial_weight = 0;
   int check_status = 0;
   int check_result = 0;
   int check_health = 0;
   int check_state = 0;
-  std::string fqdn;     // "-" when none
+  std::string fqdn;  // "-" when none
 };
 
 // Pure reply parsers (tested with captured HAProxy 2.6 replies in haproxy/testdata/).

@@ -9,8 +9,8 @@ namespace shardgate::haproxy {
 namespace {
 
 std::string Captured(const std::string& name) {
-  Result<std::string> text =
-      ReadFile(std::string(SHARDGATE_SOURCE_DIR) + "/haproxy/testdata/" + name + ".txt");
+  Result<std::string> text = ReadFile(std::string(SHARDGATE_SOURCE_DIR) + "/haproxy/testdata/" +
+                                      name + ".txt");
   REQUIRE_MESSAGE(text.ok(), text.status().ToString());
   return *text;
 }
@@ -53,14 +53,16 @@ TEST_CASE("show servers state yields one record per server with its state and we
 }
 
 TEST_CASE("show servers state for one backend parses the same way") {
-  Result<std::vector<ServerState>> states = ParseServersState(Captured("show_servers_state_backend"));
+  Result<std::vector<ServerState>> states = ParseServersState(
+      Captured("show_servers_state_backend"));
   REQUIRE(states.ok());
   CHECK(states->size() == 3);
   for (const ServerState& s : *states) CHECK(s.backend == "shard_1_ro");
 }
 
 TEST_CASE("a dynamic server set ready shows as running with its own weight") {
-  Result<std::vector<ServerState>> states = ParseServersState(Captured("show_servers_state_dynamic"));
+  Result<std::vector<ServerState>> states = ParseServersState(
+      Captured("show_servers_state_dynamic"));
   REQUIRE(states.ok());
   REQUIRE(states->size() == 3);
   CHECK((*states)[2].server == "n3");
@@ -110,8 +112,8 @@ TEST_CASE("server states HAProxy 2.6 does not define are errors naming value and
 }
 
 TEST_CASE("every captured server reads as HAProxy shows it: up, down or in maintenance") {
-  for (const char* name : {"show_servers_state", "show_servers_state_backend",
-                           "show_servers_state_dynamic"}) {
+  for (const char* name :
+       {"show_servers_state", "show_servers_state_backend", "show_servers_state_dynamic"}) {
     Result<std::vector<ServerState>> states = ParseServersState(Captured(name));
     REQUIRE(states.ok());
     for (const ServerState& s : *states) {
@@ -125,7 +127,8 @@ TEST_CASE("every captured server reads as HAProxy shows it: up, down or in maint
 }
 
 TEST_CASE("show map yields keys and values without HAProxy's entry references") {
-  Result<std::vector<std::pair<std::string, std::string>>> entries = ParseShowMap(Captured("show_map"));
+  Result<std::vector<std::pair<std::string, std::string>>> entries = ParseShowMap(
+      Captured("show_map"));
   REQUIRE(entries.ok());
   REQUIRE(entries->size() == 2);
   CHECK((*entries)[0] == std::pair<std::string, std::string>{"meta", "2|1|1"});
@@ -155,9 +158,9 @@ TEST_CASE("get map yields the value, or nothing when the key is absent") {
 }
 
 TEST_CASE("success replies of state-changing commands are ok") {
-  for (const char* name : {"ok_set_weight", "ok_set_state_maint", "ok_set_addr", "ok_set_addr_unchanged",
-                           "ok_add_server", "ok_del_server", "add_map_payload", "commit_map",
-                           "prepare_map"}) {
+  for (const char* name :
+       {"ok_set_weight", "ok_set_state_maint", "ok_set_addr", "ok_set_addr_unchanged",
+        "ok_add_server", "ok_del_server", "add_map_payload", "commit_map", "prepare_map"}) {
     CAPTURE(name);
     CHECK(CheckCommandReply("cmd", Captured(name)).ok());
   }
@@ -170,21 +173,24 @@ TEST_CASE("error replies become errors naming the command and HAProxy's words") 
   CHECK(CheckCommandReply("x", Captured("err_no_such_server")).code() == Code::kNotFound);
   CHECK(CheckCommandReply("x", Captured("err_unknown_map")).code() == Code::kNotFound);
   CHECK(CheckCommandReply("x", Captured("err_unknown_command")).code() == Code::kProtocol);
-  CHECK(CheckCommandReply("frobnicate", Captured("err_unknown_command")).message() ==
-        "'frobnicate' failed: Unknown command, but maybe one of the following ones is a better match:");
-  for (const char* name : {"err_require_backend_server", "err_weight_range", "err_bad_state",
-                           "err_invalid_addr", "err_server_exists", "err_del_server_not_maint",
-                           "err_commit_out_of_range", "err_add_map_future_version",
-                           "err_enable_health_not_configured"}) {
+  CHECK(
+      CheckCommandReply("frobnicate", Captured("err_unknown_command")).message() ==
+      "'frobnicate' failed: Unknown command, but maybe one of the following ones is a better match:");
+  for (const char* name :
+       {"err_require_backend_server", "err_weight_range", "err_bad_state", "err_invalid_addr",
+        "err_server_exists", "err_del_server_not_maint", "err_commit_out_of_range",
+        "err_add_map_future_version", "err_enable_health_not_configured"}) {
     CAPTURE(name);
     CHECK(CheckCommandReply("cmd", Captured(name)).code() == Code::kInvalidArgument);
   }
 }
 
 TEST_CASE("a payload command is named by its first line only") {
-  Status s = CheckCommandReply("add map @9 /x.map <<\nmeta 1|0|0\n", Captured("err_add_map_future_version"));
-  CHECK(s.message() ==
-        "'add map @9 /x.map <<' failed: Version number in the future, please use 'prepare map' before.");
+  Status s = CheckCommandReply("add map @9 /x.map <<\nmeta 1|0|0\n",
+                               Captured("err_add_map_future_version"));
+  CHECK(
+      s.message() ==
+      "'add map @9 /x.map <<' failed: Version number in the future, please use 'prepare map' before.");
 }
 
 TEST_CASE("query replies are errors only when HAProxy says so") {

@@ -100,7 +100,8 @@ Status RuntimeClient::SetServerAddr(std::string_view backend, std::string_view s
                                     std::string_view addr, int port) {
   RETURN_IF_ERROR(CheckServerRef(backend, server));
   RETURN_IF_ERROR(CheckArg("address", addr));
-  if (port <= 0 || port > 65535) return InvalidArgument("port " + std::to_string(port) + " is outside 1..65535");
+  if (port <= 0 || port > 65535)
+    return InvalidArgument("port " + std::to_string(port) + " is outside 1..65535");
   return Run("set server " + ServerRef(backend, server) + " addr " + std::string(addr) + " port " +
              std::to_string(port));
 }
@@ -109,7 +110,8 @@ Status RuntimeClient::AddServer(std::string_view backend, std::string_view serve
                                 std::string_view addr, int port, const AddServerOptions& options) {
   RETURN_IF_ERROR(CheckServerRef(backend, server));
   RETURN_IF_ERROR(CheckArg("address", addr));
-  if (port <= 0 || port > 65535) return InvalidArgument("port " + std::to_string(port) + " is outside 1..65535");
+  if (port <= 0 || port > 65535)
+    return InvalidArgument("port " + std::to_string(port) + " is outside 1..65535");
   if (options.weight < 0 || options.weight > 256) {
     return InvalidArgument("weight " + std::to_string(options.weight) + " is outside 0..256");
   }
@@ -170,10 +172,11 @@ Result<uint64_t> RuntimeClient::NextMapVersion(std::string_view map_path) {
   return current + 1;
 }
 
-Status RuntimeClient::AddMapEntries(std::string_view map_path, uint64_t generation,
-                                    const std::vector<std::pair<std::string, std::string>>& entries) {
-  const std::string header =
-      "add map @" + std::to_string(generation) + " " + std::string(map_path) + " <<\n";
+Status RuntimeClient::AddMapEntries(
+    std::string_view map_path, uint64_t generation,
+    const std::vector<std::pair<std::string, std::string>>& entries) {
+  const std::string header = "add map @" + std::to_string(generation) + " " +
+                             std::string(map_path) + " <<\n";
   std::string command = header;
   for (const auto& [key, value] : entries) {
     std::string line = key + " " + value + "\n";

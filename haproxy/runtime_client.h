@@ -58,10 +58,10 @@ class RuntimeClient {
   // < kMaxPayloadCommandBytes) -> commit map @ver. version 0 = current meta version + 1.
   // Returns the version pushed. Readers see the old or the new map, never a mix. On any failure
   // the prepared map version is abandoned (never committed) and the live map is untouched.
-  // Errors: kInvalidArgument (segments fail model::ValidateSegments), or the failing command's error.
-  // An explicit version is used as given (the controller owns its version sequence).
-  Result<uint64_t> PushRangeMap(std::string_view map_path, const std::vector<model::Segment>& segments,
-                                uint64_t version = 0);
+  // Errors: kInvalidArgument (segments fail model::ValidateSegments), or the failing command's
+  // error. An explicit version is used as given (the controller owns its version sequence).
+  Result<uint64_t> PushRangeMap(std::string_view map_path,
+                                const std::vector<model::Segment>& segments, uint64_t version = 0);
 
   static constexpr size_t kMaxPayloadCommandBytes = 12 * 1024;
 

@@ -36,7 +36,8 @@ TEST_CASE("a push reads the current version, then prepares, adds and commits in 
   REQUIRE(commands.size() == 4);
   CHECK(commands[0] == std::string("get map ") + kMap + " meta");
   CHECK(commands[1] == std::string("prepare map ") + kMap);
-  CHECK(commands[2] == std::string("add map @17 ") + kMap + " <<\nmeta 5|1|1\nc0 5|-10:10:shard_1\n");
+  CHECK(commands[2] ==
+        std::string("add map @17 ") + kMap + " <<\nmeta 5|1|1\nc0 5|-10:10:shard_1\n");
   CHECK(commands[3] == std::string("commit map @17 ") + kMap);
 }
 
@@ -86,7 +87,8 @@ TEST_CASE("a large push is split into payload commands under 12 KiB that carry e
 TEST_CASE("a failed add aborts the push without a commit and clears the prepared version") {
   FakeRuntimeSocket socket;
   socket.ReplyOnce("prepare map ", std::string("New version created: 8\n\n"));
-  socket.ReplyOnce("add map ", std::string("Unknown map identifier. Please use #<id> or <file>.\n\n"));
+  socket.ReplyOnce("add map ",
+                   std::string("Unknown map identifier. Please use #<id> or <file>.\n\n"));
   RuntimeClient client(socket);
   Result<uint64_t> pushed = client.PushRangeMap(kMap, MakeSegments(5), 3);
   REQUIRE_FALSE(pushed.ok());
@@ -181,7 +183,8 @@ TEST_CASE("show servers state reports a missing backend as not found") {
 
 TEST_CASE("an unreachable socket is reported with the command") {
   FakeRuntimeSocket socket;
-  socket.ReplyOnce("show info", Result<std::string>(Unavailable("connect to stats socket /x: refused")));
+  socket.ReplyOnce("show info",
+                   Result<std::string>(Unavailable("connect to stats socket /x: refused")));
   RuntimeClient client(socket);
   Result<ProcessInfo> info = client.ShowInfo();
   CHECK(info.status().code() == Code::kUnavailable);

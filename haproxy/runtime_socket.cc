@@ -1,4 +1,5 @@
-// UnixRuntimeSocket and TcpRuntimeSocket: one command per connection, reply read until HAProxy closes.
+// UnixRuntimeSocket and TcpRuntimeSocket: one command per connection, reply read until HAProxy
+// closes.
 #include "haproxy/runtime_socket.h"
 
 #include <fcntl.h>

@@ -6,9 +6,10 @@
 namespace shardgate::haproxy {
 namespace {
 
-constexpr std::array<AdminFlag, 7> kAdminFlags = {
-    AdminFlag::kFMaint, AdminFlag::kIMaint, AdminFlag::kCMaint, AdminFlag::kFDrain,
-    AdminFlag::kIDrain, AdminFlag::kRMaint, AdminFlag::kHMaint};
+constexpr std::array<AdminFlag, 7> kAdminFlags = {AdminFlag::kFMaint, AdminFlag::kIMaint,
+                                                  AdminFlag::kCMaint, AdminFlag::kFDrain,
+                                                  AdminFlag::kIDrain, AdminFlag::kRMaint,
+                                                  AdminFlag::kHMaint};
 
 }  // namespace
 

@@ -119,8 +119,8 @@ Status DecodeWeights(const ServiceFields& f, NodeRecord* r) {
     return Malformed(f, "Weights.Warning", std::to_string(f.weight_warning) + " is not in 0..256");
   }
   if (f.weight_passing != std::max(f.weight_warning, 1)) {
-    return Malformed(f, "Weights.Passing", std::to_string(f.weight_passing) +
-                                               " is not max(Weights.Warning, 1)");
+    return Malformed(f, "Weights.Passing",
+                     std::to_string(f.weight_passing) + " is not max(Weights.Warning, 1)");
   }
   r->weight = f.weight_warning;
   return Status::Ok();

@@ -24,8 +24,10 @@ TEST_CASE("range text errors name the line and the problem") {
         "line 1: lo 'x' is not a signed 64-bit integer");
   CHECK(ParseRangeText("1 9223372036854775808 a").status().message() ==
         "line 1: hi '9223372036854775808' is not a signed 64-bit integer");
-  CHECK(ParseRangeText("\n\n1 2 bad/name").status().message().starts_with(
-      "line 3: shard 'bad/name'"));
+  CHECK(ParseRangeText("\n\n1 2 bad/name")
+            .status()
+            .message()
+            .starts_with("line 3: shard 'bad/name'"));
 }
 
 TEST_CASE("the int64 bounds parse") {

@@ -12,18 +12,57 @@ constexpr size_t kMetaValueMax = 512;
 constexpr int kWeightMax = 65535;
 
 // Fields of Consul's CheckType/CheckDefinition; only TTL checks can run here.
-constexpr std::string_view kCheckFields[] = {
-    "ID", "CheckID", "Name", "Status", "Notes", "ServiceID", "Token", "ScriptArgs", "Args", "HTTP",
-    "Header", "Method", "Body", "DisableRedirects", "TCP", "TCPUseTLS", "UDP", "Interval",
-    "AliasNode", "AliasService", "DockerContainerID", "Shell", "GRPC", "GRPCUseTLS",
-    "TLSServerName", "TLSSkipVerify", "Timeout", "TTL", "H2PING", "H2PingUseTLS", "OSService",
-    "SuccessBeforePassing", "FailuresBeforeWarning", "FailuresBeforeCritical", "ProxyHTTP",
-    "ProxyGRPC", "DeregisterCriticalServiceAfter", "OutputMaxSize", "Namespace", "Partition"};
+constexpr std::string_view kCheckFields[] = {"ID",
+                                             "CheckID",
+                                             "Name",
+                                             "Status",
+                                             "Notes",
+                                             "ServiceID",
+                                             "Token",
+                                             "ScriptArgs",
+                                             "Args",
+                                             "HTTP",
+                                             "Header",
+                                             "Method",
+                                             "Body",
+                                             "DisableRedirects",
+                                             "TCP",
+                                             "TCPUseTLS",
+                                             "UDP",
+                                             "Interval",
+                                             "AliasNode",
+                                             "AliasService",
+                                             "DockerContainerID",
+                                             "Shell",
+                                             "GRPC",
+                                             "GRPCUseTLS",
+                                             "TLSServerName",
+                                             "TLSSkipVerify",
+                                             "Timeout",
+                                             "TTL",
+                                             "H2PING",
+                                             "H2PingUseTLS",
+                                             "OSService",
+                                             "SuccessBeforePassing",
+                                             "FailuresBeforeWarning",
+                                             "FailuresBeforeCritical",
+                                             "ProxyHTTP",
+                                             "ProxyGRPC",
+                                             "DeregisterCriticalServiceAfter",
+                                             "OutputMaxSize",
+                                             "Namespace",
+                                             "Partition"};
 
-constexpr std::string_view kServiceFields[] = {
-    "Kind", "ID", "Name", "Tags", "Address", "TaggedAddresses", "Meta", "Port", "SocketPath",
-    "Check", "Checks", "Weights", "Token", "EnableTagOverride", "Proxy", "Connect", "Namespace",
-    "Partition", "Locality"};
+constexpr std::string_view kServiceFields[] = {"Kind",       "ID",
+                                               "Name",       "Tags",
+                                               "Address",    "TaggedAddresses",
+                                               "Meta",       "Port",
+                                               "SocketPath", "Check",
+                                               "Checks",     "Weights",
+                                               "Token",      "EnableTagOverride",
+                                               "Proxy",      "Connect",
+                                               "Namespace",  "Partition",
+                                               "Locality"};
 
 Status Invalid(const std::string& body) { return InvalidArgument(body); }
 
@@ -43,12 +82,14 @@ Result<Check> DecodeCheck(const nlohmann::json& j, bool* empty) {
   Result<Nanos> ttl = f->Duration("TTL");
   Result<Nanos> interval = f->Duration("Interval");
   Result<Nanos> dereg = f->Duration("DeregisterCriticalServiceAfter");
-  for (const Status* st : {&id.status(), &name.status(), &status.status(), &notes.status(),
-                           &service_id.status(), &ttl.status(), &interval.status(), &dereg.status()}) {
+  for (const Status* st :
+       {&id.status(), &name.status(), &status.status(), &notes.status(), &service_id.status(),
+        &ttl.status(), &interval.status(), &dereg.status()}) {
     if (!st->ok()) return Invalid("Request decode failed: " + st->message());
   }
   bool interval_check = false;
-  for (const char* k : {"ScriptArgs", "Args", "HTTP", "TCP", "UDP", "GRPC", "H2PING", "OSService"}) {
+  for (const char* k :
+       {"ScriptArgs", "Args", "HTTP", "TCP", "UDP", "GRPC", "H2PING", "OSService"}) {
     interval_check = interval_check || f->Has(k);
   }
   if (*interval > Nanos(0) && *ttl > Nanos(0)) {
@@ -58,7 +99,8 @@ Result<Check> DecodeCheck(const nlohmann::json& j, bool* empty) {
     return Invalid("Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or "
                    "OSService checks");
   }
-  if (f->Has("TTL") && *ttl <= Nanos(0)) return Invalid("Invalid check: TTL must be > 0 for TTL checks");
+  if (f->Has("TTL") && *ttl <= Nanos(0))
+    return Invalid("Invalid check: TTL must be > 0 for TTL checks");
   if (!status->empty() && !ValidStatus(*status)) {
     return Invalid("Status for checks must 'passing', 'warning', 'critical'");
   }
@@ -80,7 +122,8 @@ Result<Check> DecodeCheck(const nlohmann::json& j, bool* empty) {
 
 Status ValidateMeta(const std::map<std::string, std::string>& meta) {
   if (meta.size() > kMetaMaxPairs) {
-    return Invalid("Invalid Service Meta: Node metadata cannot contain more than 64 key/value pairs");
+    return Invalid(
+        "Invalid Service Meta: Node metadata cannot contain more than 64 key/value pairs");
   }
   for (const auto& [k, v] : meta) {
     std::string why;
@@ -98,7 +141,8 @@ Status ValidateMeta(const std::map<std::string, std::string>& meta) {
 
 Status DecodeWeights(const Fields& f, Service* s) {
   if (!f.Has("Weights")) return Status::Ok();
-  Result<Fields> w = Fields::Match(f.Raw("Weights"), {"Passing", "Warning"}, true, "structs.Weights");
+  Result<Fields> w = Fields::Match(f.Raw("Weights"), {"Passing", "Warning"}, true,
+                                   "structs.Weights");
   if (!w.ok()) return Invalid("Request decode failed: " + w.status().message());
   Result<int64_t> passing = w->Int("Passing");
   Result<int64_t> warning = w->Int("Warning");
@@ -156,7 +200,8 @@ Result<ServiceDefinition> DecodeServiceDefinition(const std::string& body) {
   std::vector<nlohmann::json> raw;
   if (f->Has("Check")) raw.push_back(f->Raw("Check"));
   if (f->Has("Checks")) {
-    if (!f->Raw("Checks").is_array()) return Invalid("Request decode failed: json: Checks is not an array");
+    if (!f->Raw("Checks").is_array())
+      return Invalid("Request decode failed: json: Checks is not an array");
     for (const auto& c : f->Raw("Checks")) raw.push_back(c);
   }
   for (const auto& j : raw) {

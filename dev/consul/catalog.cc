@@ -11,7 +11,8 @@ bool SameService(Service a, const Service& b) {
   a.create_index = b.create_index;
   a.modify_index = b.modify_index;
   return a.id == b.id && a.name == b.name && a.tags == b.tags && a.address == b.address &&
-         a.port == b.port && a.meta == b.meta && a.tagged_addresses_json == b.tagged_addresses_json &&
+         a.port == b.port && a.meta == b.meta &&
+         a.tagged_addresses_json == b.tagged_addresses_json &&
          a.weight_passing == b.weight_passing && a.weight_warning == b.weight_warning &&
          a.enable_tag_override == b.enable_tag_override && a.kind == b.kind;
 }

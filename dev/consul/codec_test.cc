@@ -40,7 +40,8 @@ TEST_CASE("service registration rejects what Consul rejects") {
     return DecodeServiceDefinition(body).status().message();
   };
   CHECK(message(R"({"ID":"x"})") == "Missing service name");
-  CHECK(message(R"({"Name":"w","Bogus":1})") == "Request decode failed: json: unknown field \"Bogus\"");
+  CHECK(message(R"({"Name":"w","Bogus":1})") ==
+        "Request decode failed: json: unknown field \"Bogus\"");
   CHECK(message(R"({"Name":"w","Address":"0.0.0.0"})") == "Invalid service address");
   CHECK(message(R"({"Name":"w","Weights":{"Passing":0,"Warning":1}})") ==
         "Invalid Weights: Passing must be greater than 0");

@@ -30,8 +30,8 @@ void HandleServiceRegister(Api& api, const httplib::Request& req, httplib::Respo
   if (!def.ok()) return ReplyStatus(res, def.status());
   if (!Authorize(api, req, res, "service:write", def->service.name)) return;
   const std::string replace = req.get_param_value("replace-existing-checks");
-  const bool replace_checks =
-      req.has_param("replace-existing-checks") && (replace.empty() || replace == "true");
+  const bool replace_checks = req.has_param("replace-existing-checks") &&
+                              (replace.empty() || replace == "true");
   api.state.RegisterService(std::move(def->service), std::move(def->checks), replace_checks);
   ReplyEmpty(res);
 }
@@ -92,8 +92,10 @@ void HandleCheckUpdate(Api& api, const httplib::Request& req, httplib::Response&
   if (!f.ok()) return ReplyText(res, 400, "Request decode failed: " + f.status().message());
   Result<std::string> status = f->String("Status");
   Result<std::string> output = f->String("Output");
-  if (!status.ok()) return ReplyText(res, 400, "Request decode failed: " + status.status().message());
-  if (!output.ok()) return ReplyText(res, 400, "Request decode failed: " + output.status().message());
+  if (!status.ok())
+    return ReplyText(res, 400, "Request decode failed: " + status.status().message());
+  if (!output.ok())
+    return ReplyText(res, 400, "Request decode failed: " + output.status().message());
   if (*status != kPassing && *status != kWarning && *status != kCritical) {
     return ReplyText(res, 400, "Invalid check status: '" + *status + "'");
   }

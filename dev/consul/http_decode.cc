@@ -33,8 +33,8 @@ Result<Fields> Fields::Match(const nlohmann::json& object, std::span<const std::
   Fields f;
   f.go_struct_ = std::move(go_struct);
   if (!object.is_object()) {
-    return InvalidArgument("json: cannot unmarshal " + JsonTypeName(object) + " into Go value of type " +
-                           f.go_struct_);
+    return InvalidArgument("json: cannot unmarshal " + JsonTypeName(object) +
+                           " into Go value of type " + f.go_struct_);
   }
   for (auto it = object.begin(); it != object.end(); ++it) {
     const std::string folded = Fold(it.key(), snake_case);
@@ -53,7 +53,9 @@ bool Fields::Has(std::string_view name) const {
   return it != values_.end() && !it->second->is_null();
 }
 
-const nlohmann::json& Fields::Raw(std::string_view name) const { return *values_.find(name)->second; }
+const nlohmann::json& Fields::Raw(std::string_view name) const {
+  return *values_.find(name)->second;
+}
 
 Status Fields::TypeError(std::string_view name, std::string_view go_type) const {
   return InvalidArgument("json: cannot unmarshal " + JsonTypeName(Raw(name)) +

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <map>
-#include <span>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,8 +27,8 @@ class Fields {
   static Result<Fields> Match(const nlohmann::json& object,
                               std::initializer_list<std::string_view> known, bool snake_case,
                               std::string go_struct) {
-    return Match(object, std::span<const std::string_view>(known.begin(), known.size()),
-                 snake_case, std::move(go_struct));
+    return Match(object, std::span<const std::string_view>(known.begin(), known.size()), snake_case,
+                 std::move(go_struct));
   }
 
   bool Has(std::string_view name) const;

@@ -28,7 +28,9 @@ Json TaggedAddresses(const Service& s) {
 }
 
 Json NodeTaggedAddresses() {
-  return Json{{"lan", kNodeAddress}, {"lan_ipv4", kNodeAddress}, {"wan", kNodeAddress},
+  return Json{{"lan", kNodeAddress},
+              {"lan_ipv4", kNodeAddress},
+              {"wan", kNodeAddress},
               {"wan_ipv4", kNodeAddress}};
 }
 
@@ -155,7 +157,8 @@ Json EncodeTxnOutcome(const TxnOutcome& outcome) {
   if (!outcome.ok) {
     j["Results"] = nullptr;
     Json errors = Json::array();
-    for (const TxnError& e : outcome.errors) errors.push_back(Json{{"OpIndex", e.op_index}, {"What", e.what}});
+    for (const TxnError& e : outcome.errors)
+      errors.push_back(Json{{"OpIndex", e.op_index}, {"What", e.what}});
     j["Errors"] = errors;
     return j;
   }

@@ -15,8 +15,10 @@ using Handler = void (*)(Api& api, const httplib::Request& req, httplib::Respons
 inline constexpr size_t kMaxValueSize = 512 * 1024;  // kv_max_value_size and txn_max_req_len
 
 // http_kv.cc
-void HandleKv(Api& api, const httplib::Request& req, httplib::Response& res, const std::string& rest);
-void HandleTxn(Api& api, const httplib::Request& req, httplib::Response& res, const std::string& rest);
+void HandleKv(Api& api, const httplib::Request& req, httplib::Response& res,
+              const std::string& rest);
+void HandleTxn(Api& api, const httplib::Request& req, httplib::Response& res,
+               const std::string& rest);
 // http_session.cc
 void HandleSessionCreate(Api& api, const httplib::Request& req, httplib::Response& res,
                          const std::string& rest);

@@ -47,8 +47,9 @@ void ServiceRead(Api& api, const httplib::Request& req, httplib::Response& res,
   std::optional<Blocking> blocking = ParseBlocking(req, res);
   if (!blocking) return;
   if (req.has_param("filter")) {
-    return ReplyText(res, 500, "Failed to create boolean expression evaluator: "
-                               "shardgate-consul-dev does not implement ?filter");
+    return ReplyText(res, 500,
+                     "Failed to create boolean expression evaluator: "
+                     "shardgate-consul-dev does not implement ?filter");
   }
   bool anonymous = false;
   if (!ResolveToken(api, req, res, &anonymous)) return;
@@ -74,11 +75,14 @@ template <typename Fill>
 void ReplyAgentListing(Api& api, const httplib::Request& req, httplib::Response& res, Fill fill) {
   bool anonymous = false;
   if (!ResolveToken(api, req, res, &anonymous)) return;
-  Json out = api.state.Block(0, {}, [&](const State& s) {
-    JsonView v{s.catalog().ServicesIndex(), Json::object()};
-    if (!anonymous) fill(s, v.body);
-    return v;
-  }).body;
+  Json out = api.state
+                 .Block(0, {},
+                        [&](const State& s) {
+                          JsonView v{s.catalog().ServicesIndex(), Json::object()};
+                          if (!anonymous) fill(s, v.body);
+                          return v;
+                        })
+                 .body;
   ReplyJson(req, res, out);
 }
 
@@ -135,8 +139,10 @@ void HandleCatalogServices(Api& api, const httplib::Request& req, httplib::Respo
     JsonView v{s.catalog().ServicesIndex(), Json::object()};
     if (anonymous) return v;
     std::map<std::string, std::set<std::string>> tags;
-    for (const auto& [id, svc] : s.catalog().services()) tags[svc.name].insert(svc.tags.begin(), svc.tags.end());
-    for (const auto& [name, t] : tags) v.body[name] = Json(std::vector<std::string>(t.begin(), t.end()));
+    for (const auto& [id, svc] : s.catalog().services())
+      tags[svc.name].insert(svc.tags.begin(), svc.tags.end());
+    for (const auto& [name, t] : tags)
+      v.body[name] = Json(std::vector<std::string>(t.begin(), t.end()));
     return v;
   });
   SetQueryMeta(res, view.index);

@@ -137,7 +137,9 @@ void Server::Install(httplib::Server& http) {
     listen_fd_ = fd;
   });
   http.set_payload_max_length(kMaxPayload);
-  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res); };
+  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
+    Dispatch(req, res);
+  };
   // Methods that may carry a body use content-reader handlers: httplib would otherwise wait
   // for a body that a request without Content-Length (`curl -X PUT`) never sends, and answer
   // 400 after its read timeout. Such a request has an empty body, as in Go's server.

@@ -16,10 +16,10 @@ namespace shardgate::consul::dev {
 
 struct ServerOptions {
   std::string bind = "127.0.0.1";
-  int port = 8500;          // 0: pick a free port
-  std::string acl_token;    // empty: ACLs disabled
+  int port = 8500;        // 0: pick a free port
+  std::string acl_token;  // empty: ACLs disabled
   std::string node_name = "shardgate-dev";
-  size_t threads = 512;     // each waiting blocking query holds one
+  size_t threads = 512;  // each waiting blocking query holds one
   int listen_backlog = 1024;
   // PEM files; both set: serve HTTPS only (as real Consul with an HTTPS port), neither: HTTP.
   std::string tls_cert_file;

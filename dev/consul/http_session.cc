@@ -40,11 +40,11 @@ Result<SessionRequest> ParseSessionRequest(const std::string& body) {
   SessionRequest r;
   if (body.empty()) return r;
   ASSIGN_OR_RETURN(nlohmann::json json, ParseJsonBody(body));
-  ASSIGN_OR_RETURN(Fields f,
-                   Fields::Match(json, {"ID", "Name", "Node", "LockDelay", "Behavior", "TTL",
-                                        "Checks", "NodeChecks", "ServiceChecks", "Namespace",
-                                        "Partition", "CreateIndex", "ModifyIndex"},
-                                 false, "structs.Session"));
+  ASSIGN_OR_RETURN(Fields f, Fields::Match(json,
+                                           {"ID", "Name", "Node", "LockDelay", "Behavior", "TTL",
+                                            "Checks", "NodeChecks", "ServiceChecks", "Namespace",
+                                            "Partition", "CreateIndex", "ModifyIndex"},
+                                           false, "structs.Session"));
   Result<std::string> name = f.String("Name");
   Result<std::string> node = f.String("Node");
   Result<std::string> behavior = f.String("Behavior");

@@ -13,13 +13,15 @@ struct ParsedOp {
 };
 
 bool IsReadVerb(const std::string& verb) {
-  return verb == "get" || verb == "get-tree" || verb == "get-or-empty" || verb.starts_with("check-");
+  return verb == "get" || verb == "get-tree" || verb == "get-or-empty" ||
+         verb.starts_with("check-");
 }
 
 // 400 `Failed to parse body: ...` for bad JSON/base64, 413 for an oversized value.
 Result<ParsedOp> ParseKvOp(const nlohmann::json& kv) {
-  ASSIGN_OR_RETURN(Fields f, Fields::Match(kv, {"Verb", "Key", "Value", "Flags", "Index", "Session",
-                                                "Namespace", "Partition"},
+  ASSIGN_OR_RETURN(Fields f, Fields::Match(kv,
+                                           {"Verb", "Key", "Value", "Flags", "Index", "Session",
+                                            "Namespace", "Partition"},
                                            false, "api.KVTxnOp"));
   ParsedOp p;
   Result<std::string> verb = f.String("Verb");
@@ -37,7 +39,7 @@ Result<ParsedOp> ParseKvOp(const nlohmann::json& kv) {
     return Status(Code::kUnavailable, "Value for key \"" + *key + "\" is too large (" +
                                           std::to_string(value.size()) + " > 524288 bytes)");
   }
-  p.op = TxnOp{*verb, *key, value, static_cast<uint64_t>(*flags), static_cast<uint64_t>(*index),
+  p.op = TxnOp{*verb,   *key, value, static_cast<uint64_t>(*flags), static_cast<uint64_t>(*index),
                *session};
   return p;
 }
@@ -83,22 +85,25 @@ void HandleTxn(Api& api, const httplib::Request& req, httplib::Response& res, co
   bool anonymous = false;
   if (!ResolveToken(api, req, res, &anonymous)) return;
   if (req.body.size() > kMaxValueSize) {
-    return ReplyText(res, 413, "Request body(" + std::to_string(req.body.size()) +
-                                   " bytes) too large, max size: 524288 bytes. See "
-                                   "https://developer.hashicorp.com/docs/agent/config/"
-                                   "config-files#txn_max_req_len.");
+    return ReplyText(res, 413,
+                     "Request body(" + std::to_string(req.body.size()) +
+                         " bytes) too large, max size: 524288 bytes. See "
+                         "https://developer.hashicorp.com/docs/agent/config/"
+                         "config-files#txn_max_req_len.");
   }
   Result<nlohmann::json> body = ParseJsonBody(req.body);
   if (!body.ok()) return ReplyText(res, 400, "Failed to parse body: " + body.status().message());
   if (body->is_array() && body->size() > kMaxTxnOps) {
-    return ReplyText(res, 413, "Transaction contains too many operations (" +
-                                   std::to_string(body->size()) + " > 128)");
+    return ReplyText(res, 413,
+                     "Transaction contains too many operations (" + std::to_string(body->size()) +
+                         " > 128)");
   }
   Result<std::vector<ParsedOp>> parsed = ParseOps(*body);
   if (!parsed.ok()) {
     int code = parsed.status().code() == Code::kUnavailable ? 413 : 400;
-    return ReplyText(res, code, code == 413 ? parsed.status().message()
-                                            : "Failed to parse body: " + parsed.status().message());
+    return ReplyText(res, code,
+                     code == 413 ? parsed.status().message()
+                                 : "Failed to parse body: " + parsed.status().message());
   }
   TxnOutcome outcome;
   outcome.errors = Refusals(*parsed, anonymous);

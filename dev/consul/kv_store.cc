@@ -24,8 +24,8 @@ const KvEntry* KvStore::Get(const std::string& key) const {
 
 std::vector<const KvEntry*> KvStore::List(const std::string& prefix) const {
   std::vector<const KvEntry*> out;
-  for (auto it = entries_.lower_bound(prefix); it != entries_.end() && StartsWith(it->first, prefix);
-       ++it) {
+  for (auto it = entries_.lower_bound(prefix);
+       it != entries_.end() && StartsWith(it->first, prefix); ++it) {
     out.push_back(&it->second);
   }
   return out;
@@ -71,8 +71,8 @@ KvWrite KvStore::Set(const std::string& key, const std::string& value, uint64_t 
   return Put(std::move(entry), idx);
 }
 
-KvWrite KvStore::Cas(const std::string& key, const std::string& value, uint64_t flags,
-                     uint64_t cas, uint64_t idx) {
+KvWrite KvStore::Cas(const std::string& key, const std::string& value, uint64_t flags, uint64_t cas,
+                     uint64_t idx) {
   const KvEntry* old = Get(key);
   if (cas == 0 && old != nullptr) return {false, false};
   if (cas != 0 && (old == nullptr || old->modify_index != cas)) return {false, false};

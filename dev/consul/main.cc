@@ -44,7 +44,8 @@ Status ReadToken(const std::string& path, std::string* token) {
   Result<std::string> text = shardgate::ReadFile(path);
   if (!text.ok()) return shardgate::InvalidArgument("--acl-token-file: " + text.status().message());
   *token = std::move(text).value();
-  while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) token->pop_back();
+  while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back())))
+    token->pop_back();
   if (token->empty()) return shardgate::InvalidArgument("--acl-token-file: " + path + " is empty");
   return Status::Ok();
 }
@@ -74,7 +75,8 @@ Status ApplyFlag(const std::string& name, const std::string& value, Flags* f) {
   else if (name == "--snapshot") f->snapshot = value;
   else if (name == "--tls-cert") f->server.tls_cert_file = value;
   else if (name == "--tls-key") f->server.tls_key_file = value;
-  else if (name == "--reap-tombstones-after") return ParseDurationFlag(name, value, &f->state.tombstone_ttl);
+  else if (name == "--reap-tombstones-after")
+    return ParseDurationFlag(name, value, &f->state.tombstone_ttl);
   else if (name == "--deregister-critical-min") {
     return ParseDurationFlag(name, value, &f->state.deregister_critical_min);
   } else if (name == "--threads") {
@@ -91,9 +93,9 @@ Status ApplyFlag(const std::string& name, const std::string& value, Flags* f) {
 // Every flag takes a value except --help (-h), which prints the usage.
 shardgate::FlagSet FlagSpec() {
   shardgate::FlagSet spec;
-  for (const char* name : {"bind", "port", "node", "acl-token-file", "snapshot", "tls-cert",
-                           "tls-key", "reap-tombstones-after", "deregister-critical-min",
-                           "threads"}) {
+  for (const char* name :
+       {"bind", "port", "node", "acl-token-file", "snapshot", "tls-cert", "tls-key",
+        "reap-tombstones-after", "deregister-critical-min", "threads"}) {
     spec.Value(name);
   }
   return spec.Bool("help", 'h');
@@ -123,7 +125,8 @@ Result<Flags> ParseFlags(int argc, char** argv) {
 int main(int argc, char** argv) {
   Result<Flags> flags = ParseFlags(argc, argv);
   if (!flags.ok()) {
-    if (flags.status().message() != "help") std::cerr << "shardgate-consul-dev: " << flags.status().message() << "\n";
+    if (flags.status().message() != "help")
+      std::cerr << "shardgate-consul-dev: " << flags.status().message() << "\n";
     std::cerr << kUsage;
     return 2;
   }
@@ -148,7 +151,8 @@ int main(int argc, char** argv) {
     const std::string path = flags->snapshot;
     state.SetKvObserver([path](const KvSnapshot& s) {
       if (Status st = WriteSnapshotFile(path, s); !st.ok()) {
-        shardgate::Log(shardgate::LogLevel::kError, "snapshot_write_failed", {{"error", st.message()}});
+        shardgate::Log(shardgate::LogLevel::kError, "snapshot_write_failed",
+                       {{"error", st.message()}});
       }
     });
   }

@@ -15,7 +15,8 @@ void State::Init(const std::optional<KvSnapshot>& snapshot) {
   catalog_.Init(options_.node_name, NewUuidLocked(), index_);
   if (!snapshot.has_value()) return;
   std::map<std::string, Tombstone> tombstones;
-  for (const auto& [key, idx] : snapshot->tombstones) tombstones[key] = Tombstone{idx, clock_.Now()};
+  for (const auto& [key, idx] : snapshot->tombstones)
+    tombstones[key] = Tombstone{idx, clock_.Now()};
   kv_.Restore(snapshot->entries, std::move(tombstones), snapshot->kv_index);
   index_ = std::max<uint64_t>(snapshot->index, 1);
 }

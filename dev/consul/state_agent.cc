@@ -69,8 +69,7 @@ Status State::DeregisterCheck(const std::string& id) {
   return Status::Ok();
 }
 
-Status State::UpdateTtlCheck(const std::string& id, const std::string& status,
-                             std::string output) {
+Status State::UpdateTtlCheck(const std::string& id, const std::string& status, std::string output) {
   std::lock_guard<std::mutex> lock(mu_);
   const Check* c = catalog_.FindCheck(id);
   if (c == nullptr || id == kSerfHealth) return NotFound(UnknownCheck(id));
@@ -135,7 +134,8 @@ bool State::ReapCriticalServicesLocked(SteadyTime now, SteadyTime* next) {
   std::vector<std::string> doomed;
   for (const auto& [id, c] : catalog_.checks()) {
     if (c.deregister_after <= Nanos(0) || c.status != kCritical || c.service_id.empty()) continue;
-    SteadyTime at = c.critical_since + std::max(c.deregister_after, options_.deregister_critical_min);
+    SteadyTime at = c.critical_since +
+                    std::max(c.deregister_after, options_.deregister_critical_min);
     if (at <= now) {
       doomed.push_back(c.service_id);
     } else {

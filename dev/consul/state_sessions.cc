@@ -27,8 +27,9 @@ Status ParseBehaviorAndTtl(const SessionRequest& r, Session* s) {
   Result<Nanos> ttl = ParseGoDuration(r.ttl);
   if (!ttl.ok()) return Internal("Session TTL '" + r.ttl + "' invalid: " + ttl.status().message());
   if (*ttl != Nanos(0) && (*ttl < kSessionTtlMin || *ttl > kSessionTtlMax)) {
-    return Internal("Invalid Session TTL '" + std::to_string(ttl->count()) + "', must be between [" +
-                    FormatGoDuration(kSessionTtlMin) + "=" + FormatGoDuration(kSessionTtlMax) + "]");
+    return Internal("Invalid Session TTL '" + std::to_string(ttl->count()) +
+                    "', must be between [" + FormatGoDuration(kSessionTtlMin) + "=" +
+                    FormatGoDuration(kSessionTtlMax) + "]");
   }
   s->ttl = *ttl;
   return Status::Ok();

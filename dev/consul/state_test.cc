@@ -17,24 +17,38 @@ struct Fixture {
   Fixture() { state.Init(std::nullopt); }
 
   uint64_t Index() {
-    struct V { uint64_t index; };
+    struct V {
+      uint64_t index;
+    };
     return state.Block(0, {}, [](const State& s) { return V{s.index()}; }).index;
   }
   const KvEntry* Entry(const std::string& key) {
-    struct V { uint64_t index; std::optional<KvEntry> e; };
+    struct V {
+      uint64_t index;
+      std::optional<KvEntry> e;
+    };
     static std::optional<KvEntry> last;
-    last = state.Block(0, {}, [&](const State& s) {
-      const KvEntry* e = s.kv().Get(key);
-      return V{1, e ? std::optional<KvEntry>(*e) : std::nullopt};
-    }).e;
+    last = state
+               .Block(0, {},
+                      [&](const State& s) {
+                        const KvEntry* e = s.kv().Get(key);
+                        return V{1, e ? std::optional<KvEntry>(*e) : std::nullopt};
+                      })
+               .e;
     return last ? &*last : nullptr;
   }
   Check CheckOf(const std::string& id) {
-    struct V { uint64_t index; Check c; };
+    struct V {
+      uint64_t index;
+      Check c;
+    };
     return state.Block(0, {}, [&](const State& s) { return V{1, *s.catalog().FindCheck(id)}; }).c;
   }
   size_t ServiceCount() {
-    struct V { uint64_t index; size_t n; };
+    struct V {
+      uint64_t index;
+      size_t n;
+    };
     return state.Block(0, {}, [](const State& s) { return V{1, s.catalog().services().size()}; }).n;
   }
   void RegisterWeb(Nanos ttl, Nanos deregister_after = Nanos(0)) {
@@ -190,7 +204,9 @@ TEST_CASE("restoring an older snapshot makes the index go backwards") {
   testing::FakeClock clock;
   State restored(clock, StateOptions{});
   restored.Init(snap);
-  struct V { uint64_t index; };
+  struct V {
+    uint64_t index;
+  };
   CHECK(restored.Block(0, {}, [](const State& s) { return V{s.kv().KeyIndex("k")}; }).index == 3);
   CHECK(restored.Block(0, {}, [](const State& s) { return V{s.index()}; }).index == 3);
 }

@@ -31,14 +31,16 @@ std::string ApplyWrite(OpContext& c, const TxnOp& op) {
     if (!w.ok) return "failed to set key " + Q(op.key) + ", index is stale";
   } else if (op.verb == "lock") {
     if (op.session.empty()) return "missing session";
-    if (c.kv.InLockDelay(op.key, c.now)) return "failed to lock key " + Q(op.key) + " due to lock delay";
+    if (c.kv.InLockDelay(op.key, c.now))
+      return "failed to lock key " + Q(op.key) + " due to lock delay";
     if (!c.session_exists(op.session)) return "invalid session " + Q(op.session);
     w = c.kv.Lock(op.key, op.value, op.flags, op.session, c.idx);
     if (!w.ok) return "failed to lock key " + Q(op.key) + ", lock is already held";
   } else if (op.verb == "unlock") {
     w = c.kv.Unlock(op.key, op.value, op.flags, op.session, c.idx);
     if (!w.ok) {
-      return "failed to unlock key " + Q(op.key) + ", lock isn't held, or is held by another session";
+      return "failed to unlock key " + Q(op.key) +
+             ", lock isn't held, or is held by another session";
     }
   }
   c.out.changed = c.out.changed || w.changed;

@@ -15,7 +15,7 @@ using Nanos = std::chrono::nanoseconds;
 
 struct KvEntry {
   std::string key;
-  std::string value;    // raw bytes; empty reads back as JSON null
+  std::string value;  // raw bytes; empty reads back as JSON null
   uint64_t flags = 0;
   uint64_t lock_index = 0;
   std::string session;  // holder of the advisory lock, empty when free
@@ -50,9 +50,9 @@ struct Check {
   std::string status = kCritical;
   std::string notes;
   std::string output;
-  std::string service_id;    // empty for node checks
+  std::string service_id;  // empty for node checks
   std::string service_name;
-  std::string type;          // "ttl", "maintenance" or "" (serfHealth)
+  std::string type;  // "ttl", "maintenance" or "" (serfHealth)
   Nanos ttl{0};
   Nanos deregister_after{0};  // DeregisterCriticalServiceAfter, 0 = never
   SteadyTime ttl_deadline{};  // when ttl > 0: last update + TTL

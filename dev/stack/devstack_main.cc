@@ -1,4 +1,5 @@
-// shardgate-devstack: the local stack behind `make run` (foreground), `make start|stop` (background).
+// shardgate-devstack: the local stack behind `make run` (foreground), `make start|stop`
+// (background).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>

@@ -44,8 +44,8 @@ class FakeHttpTransport final : public consul::HttpTransport {
   // when the queue is empty. Later routes win over earlier ones.
   void Route(std::string method, std::string path_prefix, consul::HttpResponse response) {
     std::lock_guard lock(mu_);
-    routes_.insert(routes_.begin(), RouteEntry{std::move(method), std::move(path_prefix),
-                                               std::move(response)});
+    routes_.insert(routes_.begin(),
+                   RouteEntry{std::move(method), std::move(path_prefix), std::move(response)});
   }
 
   Result<consul::HttpResponse> Do(const consul::HttpRequest& request) override {

@@ -19,7 +19,8 @@ namespace shardgate::harness {
 namespace {
 
 // Connects to 127.0.0.1:port, sends `request` (may be empty) and reads until EOF or `timeout`.
-Result<std::string> Exchange(int port, const std::string& request, std::chrono::milliseconds timeout) {
+Result<std::string> Exchange(int port, const std::string& request,
+                             std::chrono::milliseconds timeout) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Unavailable("socket failed");
   sockaddr_in addr{};
@@ -30,7 +31,8 @@ Result<std::string> Exchange(int port, const std::string& request, std::chrono::
     ::close(fd);
     return Unavailable("connect to 127.0.0.1:" + std::to_string(port) + " failed");
   }
-  if (!request.empty() && ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+  if (!request.empty() &&
+      ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
     ::close(fd);
     return Unavailable("write failed");
   }
@@ -38,7 +40,8 @@ Result<std::string> Exchange(int port, const std::string& request, std::chrono::
   auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[4096];
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     pollfd pfd{fd, POLLIN, 0};
     if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) break;
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -69,8 +72,12 @@ Result<std::unique_ptr<AgentProcess>> AgentProcess::Start(AgentProcessOptions op
   ASSIGN_OR_RETURN(agent->agent_check_port_, FreePort());
   const AgentProcessOptions& o = agent->options_;
   ProcessOptions p;
-  p.argv = {bin.string(), "--cluster=" + o.cluster, "--shard=" + o.shard, "--node=" + o.node,
-            "--pg-conninfo=" + AgentConninfo(o.pg_port), "--port=" + std::to_string(o.pg_port),
+  p.argv = {bin.string(),
+            "--cluster=" + o.cluster,
+            "--shard=" + o.shard,
+            "--node=" + o.node,
+            "--pg-conninfo=" + AgentConninfo(o.pg_port),
+            "--port=" + std::to_string(o.pg_port),
             "--consul-address=" + o.consul_address,
             "--metrics-listen=127.0.0.1:" + std::to_string(agent->metrics_port_),
             "--agent-check-listen=127.0.0.1:" + std::to_string(agent->agent_check_port_)};
@@ -93,9 +100,10 @@ Status AgentProcess::WaitForMetrics(std::chrono::milliseconds timeout) {
     if (up.ok()) return up;
     if (!process_->IsRunning()) {
       Result<int> code = process_->Wait(std::chrono::milliseconds(0));
-      return Unavailable("shardgate-agent exited during start-up (exit code " +
-                         std::to_string(code.ok() ? *code : -1) + ")" +
-                         (options_.log_path.empty() ? "" : ": " + TailOfFile(options_.log_path, 3)));
+      return Unavailable(
+          "shardgate-agent exited during start-up (exit code " +
+          std::to_string(code.ok() ? *code : -1) + ")" +
+          (options_.log_path.empty() ? "" : ": " + TailOfFile(options_.log_path, 3)));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       return Unavailable("shardgate-agent did not open /metrics: " + up.message());

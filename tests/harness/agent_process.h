@@ -16,9 +16,9 @@ namespace shardgate::harness {
 struct AgentProcessOptions {
   std::string cluster = "orders";
   std::string shard = "shard_1";
-  std::string node;              // required
-  int pg_port = 0;               // the PostgreSQL node on 127.0.0.1 (user postgres)
-  std::string consul_address;    // "127.0.0.1:<port>"
+  std::string node;                     // required
+  int pg_port = 0;                      // the PostgreSQL node on 127.0.0.1 (user postgres)
+  std::string consul_address;           // "127.0.0.1:<port>"
   std::vector<std::string> extra_args;  // more --key=value flags, e.g. "--interval=250ms"
   std::filesystem::path log_path;       // empty: /dev/null
   EnvVars env;

@@ -20,7 +20,8 @@ std::string ReadAll(int fd, std::chrono::steady_clock::time_point deadline) {
   std::string out;
   char buf[4096];
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
@@ -59,8 +60,10 @@ bool Answers(int port, bool tls) {
 Result<std::filesystem::path> ConsulDevBinary() {
   const char* dir = std::getenv("SHARDGATE_BINARY_DIR");
   if (dir == nullptr || *dir == '\0') return InvalidArgument("SHARDGATE_BINARY_DIR is not set");
-  std::filesystem::path bin = std::filesystem::path(dir) / "dev" / "consul" / "shardgate-consul-dev";
-  if (!std::filesystem::exists(bin)) return NotFound(bin.string() + " does not exist (build it first)");
+  std::filesystem::path bin = std::filesystem::path(dir) / "dev" / "consul" /
+                              "shardgate-consul-dev";
+  if (!std::filesystem::exists(bin))
+    return NotFound(bin.string() + " does not exist (build it first)");
   return bin;
 }
 
@@ -74,7 +77,8 @@ Result<int> HttpGetStatus(int port, const std::string& path, std::chrono::millis
                           : std::string();
   close(fd);
   // "HTTP/1.1 200 OK"
-  if (reply.size() < 12 || reply.compare(0, 5, "HTTP/") != 0) return ProtocolError("no HTTP status line");
+  if (reply.size() < 12 || reply.compare(0, 5, "HTTP/") != 0)
+    return ProtocolError("no HTTP status line");
   return std::atoi(reply.substr(9, 3).c_str());
 }
 
@@ -86,7 +90,7 @@ bool TcpConnects(int port) {
 }
 
 Result<std::unique_ptr<ConsulDev>> ConsulDev::Start(ConsulDevOptions options,
-                                                   std::chrono::milliseconds timeout) {
+                                                    std::chrono::milliseconds timeout) {
   if (options.port == 0) {
     ASSIGN_OR_RETURN(options.port, FreePort());
   }
@@ -101,8 +105,10 @@ Status ConsulDev::Launch(std::chrono::milliseconds timeout) {
   ASSIGN_OR_RETURN(std::filesystem::path bin, ConsulDevBinary());
   ProcessOptions p;
   p.argv = {bin.string(), "--port", std::to_string(options_.port)};
-  if (!options_.acl_token_file.empty()) p.argv.insert(p.argv.end(), {"--acl-token-file", options_.acl_token_file.string()});
-  if (!options_.snapshot.empty()) p.argv.insert(p.argv.end(), {"--snapshot", options_.snapshot.string()});
+  if (!options_.acl_token_file.empty())
+    p.argv.insert(p.argv.end(), {"--acl-token-file", options_.acl_token_file.string()});
+  if (!options_.snapshot.empty())
+    p.argv.insert(p.argv.end(), {"--snapshot", options_.snapshot.string()});
   if (!options_.node_name.empty()) p.argv.insert(p.argv.end(), {"--node", options_.node_name});
   if (!options_.deregister_critical_min.empty()) {
     p.argv.insert(p.argv.end(), {"--deregister-critical-min", options_.deregister_critical_min});

@@ -20,7 +20,7 @@ struct ConsulDevOptions {
   // PEM certificate and key: both set, the server speaks HTTPS only (--tls-cert/--tls-key).
   std::filesystem::path tls_cert_file;
   std::filesystem::path tls_key_file;
-  int port = 0;                          // 0: a free port
+  int port = 0;  // 0: a free port
 };
 
 // Not thread-safe. The destructor stops the server.
@@ -29,8 +29,8 @@ class ConsulDev {
   // Starts the binary ($SHARDGATE_BINARY_DIR/consul/shardgate-consul-dev) and waits until
   // /v1/status/leader answers 200 (with TLS: until the port accepts connections) or `timeout`
   // passes.
-  static Result<std::unique_ptr<ConsulDev>> Start(ConsulDevOptions options,
-                                                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  static Result<std::unique_ptr<ConsulDev>> Start(
+      ConsulDevOptions options, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~ConsulDev();
   ConsulDev(const ConsulDev&) = delete;
   ConsulDev& operator=(const ConsulDev&) = delete;

@@ -2,14 +2,14 @@
 #include "tests/harness/fake_pg_server.h"
 
 #include <arpa/inet.h>
-#include <cerrno>
-#include <cstring>
 #include <netinet/in.h>
-#include <string>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <string>
 #include <unordered_map>
 
 #include "tests/harness/pgwire_messages.h"
@@ -72,7 +72,7 @@ Next HandleReady(int fd, Connection& c) {
     if (!message->has_value()) return Next::kKeep;
     char type = (**message).type;
     if (type == 'X') return Next::kTerminated;  // Terminate
-    if (type == 'Q') {                            // Query: EmptyQueryResponse + ReadyForQuery
+    if (type == 'Q') {                          // Query: EmptyQueryResponse + ReadyForQuery
       std::string reply = std::string("I\0\0\0\4", 5) + ReadyForQuery();
       if (!WriteAll(fd, reply)) return Next::kRejected;
     }

@@ -22,7 +22,7 @@ struct HaproxyOptions {
   std::string config_text;    // e.g. haproxy::RenderConfig(spec); should log to stdout
   // Files written before the first start (map files), path -> content.
   std::vector<std::pair<std::filesystem::path, std::string>> files;
-  std::string socket_path;  // the stats socket the config declares
+  std::string socket_path;     // the stats socket the config declares
   std::vector<int> tcp_ports;  // frontends on 127.0.0.1 that must accept before Start returns
   EnvVars env;
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(20);

@@ -28,8 +28,8 @@ std::string Tool(const char* name) { return (PgBinDir() / name).string(); }
 Status RunPgTool(const std::vector<std::string>& argv) {
   ASSIGN_OR_RETURN(CommandResult r, RunCommand(argv, {{"LC_ALL", "C"}}, kCommandTimeout, kPgUser));
   if (r.exit_code != 0) {
-    return Unavailable(JoinArgv(argv) + " exited " + std::to_string(r.exit_code) + ": " +
-                       r.err + r.out);
+    return Unavailable(JoinArgv(argv) + " exited " + std::to_string(r.exit_code) + ": " + r.err +
+                       r.out);
   }
   return Status::Ok();
 }
@@ -97,8 +97,8 @@ Result<std::unique_ptr<PgNode>> PgNode::Prepare(PgNodeSpec spec, PgRole role) {
 Result<std::unique_ptr<PgNode>> PgNode::StartPrimary(const PgNodeSpec& spec) {
   ASSIGN_OR_RETURN(std::unique_ptr<PgNode> node, Prepare(spec, PgRole::kPrimary));
   PgNode& n = *node;
-  Status st = RunPgTool({Tool("initdb"), "-D", n.data_dir().string(), "-A", "trust", "-U",
-                         kPgUser, "--no-sync", "-E", "UTF8", "--locale=C"});
+  Status st = RunPgTool({Tool("initdb"), "-D", n.data_dir().string(), "-A", "trust", "-U", kPgUser,
+                         "--no-sync", "-E", "UTF8", "--locale=C"});
   if (st.ok()) st = n.WriteConfig();
   if (st.ok()) st = n.Start();
   RETURN_IF_ERROR(Annotate(st, n.cluster_name()));
@@ -109,8 +109,8 @@ Result<std::unique_ptr<PgNode>> PgNode::StartReplica(PgNode& primary, const PgNo
   ASSIGN_OR_RETURN(std::unique_ptr<PgNode> node, Prepare(spec, PgRole::kReplica));
   PgNode& n = *node;
   Status st = RunPgTool({Tool("pg_basebackup"), "-h", "127.0.0.1", "-p",
-                         std::to_string(primary.port()), "-U", kPgUser, "-D",
-                         n.data_dir().string(), "-R", "-X", "stream", "-c", "fast", "--no-sync"});
+                         std::to_string(primary.port()), "-U", kPgUser, "-D", n.data_dir().string(),
+                         "-R", "-X", "stream", "-c", "fast", "--no-sync"});
   // The copied postgresql.conf carries the primary's port, socket and cluster_name; ours follow.
   if (st.ok()) st = n.WriteConfig();
   if (st.ok()) st = n.Start();
@@ -118,7 +118,8 @@ Result<std::unique_ptr<PgNode>> PgNode::StartReplica(PgNode& primary, const PgNo
   if (st.ok()) {
     st = primary.WaitForValue(
         "select count(*) from pg_stat_replication where state = 'streaming' and "
-        "application_name = '" + n.cluster_name() + "'",
+        "application_name = '" +
+            n.cluster_name() + "'",
         "1", kStreamingTimeout);
   }
   RETURN_IF_ERROR(Annotate(st, n.cluster_name()));
@@ -176,8 +177,8 @@ Status PgNode::Stop(PgStopMode mode) {
   if (!running_) return Status::Ok();
   (void)Thaw();
   const char* m = mode == PgStopMode::kFast ? "fast" : "immediate";
-  Status st = RunPgTool({Tool("pg_ctl"), "-D", data_dir().string(), "-m", m, "-w", "-t", "30",
-                         "stop"});
+  Status st = RunPgTool(
+      {Tool("pg_ctl"), "-D", data_dir().string(), "-m", m, "-w", "-t", "30", "stop"});
   if (!st.ok()) return KillHard();
   running_ = false;
   return WaitGoneAndReap(pid_, std::chrono::seconds(10)) ? Status::Ok() : KillHard();
@@ -215,8 +216,8 @@ PgNode::~PgNode() {
 
 Status PgNode::Promote() {
   if (!running_) return Unavailable(cluster_name() + " is not running");
-  RETURN_IF_ERROR(RunPgTool({Tool("pg_ctl"), "-D", data_dir().string(), "-w", "-t", "60",
-                             "promote"}));
+  RETURN_IF_ERROR(
+      RunPgTool({Tool("pg_ctl"), "-D", data_dir().string(), "-w", "-t", "60", "promote"}));
   role_ = PgRole::kPrimary;
   return Status::Ok();
 }

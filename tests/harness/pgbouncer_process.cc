@@ -52,23 +52,31 @@ Status PgBouncerProcess::WriteConfig() const {
   const PgBouncerOptions& o = options_;
   // auth_type trust still requires the user to be listed in auth_file.
   RETURN_IF_ERROR(WriteFile(o.dir / "userlist.txt", std::string("\"") + kUser + "\" \"\"\n"));
-  std::string ini =
-      "[databases]\n" +
-      o.database + " = host=127.0.0.1 port=" + std::to_string(o.pg_port) + " dbname=" + o.database +
-      "\n"
-      "[pgbouncer]\n"
-      "listen_addr = 127.0.0.1\n"
-      "listen_port = " + std::to_string(o.port) + "\n"
-      "unix_socket_dir =\n"  // empty: TCP only, nothing left in /tmp
-      "auth_type = trust\n"
-      "auth_file = " + (o.dir / "userlist.txt").string() + "\n"
-      "admin_users = " + kUser + "\n"
-      "pool_mode = session\n"
-      "default_pool_size = " + std::to_string(o.pool_size) + "\n"
-      "min_pool_size = 0\n"
-      "reserve_pool_size = 0\n"
-      "max_client_conn = 100\n"
-      "server_login_retry = 1\n";
+  std::string ini = "[databases]\n" + o.database +
+                    " = host=127.0.0.1 port=" + std::to_string(o.pg_port) +
+                    " dbname=" + o.database +
+                    "\n"
+                    "[pgbouncer]\n"
+                    "listen_addr = 127.0.0.1\n"
+                    "listen_port = " +
+                    std::to_string(o.port) +
+                    "\n"
+                    "unix_socket_dir =\n"  // empty: TCP only, nothing left in /tmp
+                    "auth_type = trust\n"
+                    "auth_file = " +
+                    (o.dir / "userlist.txt").string() +
+                    "\n"
+                    "admin_users = " +
+                    kUser +
+                    "\n"
+                    "pool_mode = session\n"
+                    "default_pool_size = " +
+                    std::to_string(o.pool_size) +
+                    "\n"
+                    "min_pool_size = 0\n"
+                    "reserve_pool_size = 0\n"
+                    "max_client_conn = 100\n"
+                    "server_login_retry = 1\n";
   return WriteFile(o.dir / "pgbouncer.ini", ini);
 }
 

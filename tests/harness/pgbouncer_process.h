@@ -15,8 +15,8 @@
 namespace shardgate::harness {
 
 struct PgBouncerOptions {
-  std::filesystem::path dir;  // pgbouncer.ini, userlist.txt and pgbouncer.log go here
-  int pg_port = 0;            // the PostgreSQL node on 127.0.0.1 (user postgres, trust)
+  std::filesystem::path dir;          // pgbouncer.ini, userlist.txt and pgbouncer.log go here
+  int pg_port = 0;                    // the PostgreSQL node on 127.0.0.1 (user postgres, trust)
   std::string database = "postgres";  // the one pooled database, same name on both sides
   int pool_size = 1;                  // default_pool_size: server connections per pool
   int port = 0;                       // 0: a FreePort()

@@ -2,15 +2,15 @@
 #include "tests/harness/pgwire_client.h"
 
 #include <arpa/inet.h>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <thread>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <thread>
 
 namespace shardgate::harness {
 namespace {
@@ -48,7 +48,8 @@ Status ConnectSocket(int fd, const std::string& host, int port, Clock::time_poin
   }
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return Status::Ok();
   if (errno != EINPROGRESS) {
-    return Unavailable("connect " + host + ":" + std::to_string(port) + ": " + std::strerror(errno));
+    return Unavailable("connect " + host + ":" + std::to_string(port) + ": " +
+                       std::strerror(errno));
   }
   Status ready = WaitFor(fd, POLLOUT, deadline);
   if (ready.code() == Code::kTimeout) return ready;
@@ -56,7 +57,8 @@ Status ConnectSocket(int fd, const std::string& host, int port, Clock::time_poin
   socklen_t length = sizeof error;
   getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
   if (error != 0) {
-    return Unavailable("connect " + host + ":" + std::to_string(port) + ": " + std::strerror(error));
+    return Unavailable("connect " + host + ":" + std::to_string(port) + ": " +
+                       std::strerror(error));
   }
   return Status::Ok();
 }

@@ -28,8 +28,7 @@ struct SendPlan {
 // Thread-compatible: one thread per connection.
 class PgWireConnection {
  public:
-  static Result<PgWireConnection> Connect(const std::string& host, int port,
-                                          milliseconds timeout);
+  static Result<PgWireConnection> Connect(const std::string& host, int port, milliseconds timeout);
   PgWireConnection(PgWireConnection&& other) noexcept;
   PgWireConnection& operator=(PgWireConnection&& other) noexcept;
   PgWireConnection(const PgWireConnection&) = delete;

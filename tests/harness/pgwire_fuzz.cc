@@ -9,15 +9,21 @@ namespace shardgate::harness {
 namespace {
 
 constexpr std::array<std::string_view, kFuzzKindCount> kKindNames = {
-    "random_bytes",  "short_length",  "huge_length",      "truncated",
-    "length_too_long", "length_too_short", "wrong_protocol", "flipped_bytes",
-    "missing_nul",   "ssl_then_garbage", "gss_then_garbage", "odd_cancel",
-    "odd_params",    "oversize",      "valid_startup"};
+    "random_bytes",     "short_length",   "huge_length",   "truncated",   "length_too_long",
+    "length_too_short", "wrong_protocol", "flipped_bytes", "missing_nul", "ssl_then_garbage",
+    "gss_then_garbage", "odd_cancel",     "odd_params",    "oversize",    "valid_startup"};
 
 // Key texts that are not signed 64-bit integers, or are at the edges of the range.
-constexpr std::array<std::string_view, 10> kOddKeys = {
-    "abc", "99999999999999999999", "", "-", "0x10", "1e3", " 42", "9223372036854775807",
-    "-9223372036854775808", "42;drop"};
+constexpr std::array<std::string_view, 10> kOddKeys = {"abc",
+                                                       "99999999999999999999",
+                                                       "",
+                                                       "-",
+                                                       "0x10",
+                                                       "1e3",
+                                                       " 42",
+                                                       "9223372036854775807",
+                                                       "-9223372036854775808",
+                                                       "42;drop"};
 
 void SetLength(std::string& packet, int32_t length) { packet = WithLength(packet, length); }
 
@@ -39,7 +45,8 @@ std::string StartupFuzzer::ValidStartup() {
   // Mapped keys of the usual bench map, one unmapped key, and any 64-bit key.
   static constexpr std::array<int64_t, 4> kKeys = {42, 7000, -5, 20000};
   int64_t key = Uniform(0, 4) < 4 ? kKeys[Uniform(0, 3)] : static_cast<int64_t>(rng_());
-  StartupParams params = {{"user", "postgres"}, {"database", "postgres"},
+  StartupParams params = {{"user", "postgres"},
+                          {"database", "postgres"},
                           {"options", "-c shardgate.key=" + std::to_string(key)}};
   if (Uniform(0, 1) == 0) params.emplace_back("application_name", "fuzz");
   return StartupMessage(params);
@@ -75,8 +82,7 @@ std::string StartupFuzzer::OddParams() {
 
 std::string StartupFuzzer::Build(FuzzKind kind) {
   switch (kind) {
-    case FuzzKind::kRandomBytes:
-      return RandomBytes(1, 64);
+    case FuzzKind::kRandomBytes: return RandomBytes(1, 64);
     case FuzzKind::kShortLength: {
       std::string packet = ValidStartup();
       SetLength(packet, static_cast<int32_t>(Uniform(0, 7)));
@@ -127,10 +133,8 @@ std::string StartupFuzzer::Build(FuzzKind kind) {
       SetLength(packet, static_cast<int32_t>(packet.size()));
       return packet;
     }
-    case FuzzKind::kSslThenGarbage:
-      return SslRequest() + RandomBytes(1, 48);
-    case FuzzKind::kGssThenGarbage:
-      return GssEncRequest() + RandomBytes(1, 48);
+    case FuzzKind::kSslThenGarbage: return SslRequest() + RandomBytes(1, 48);
+    case FuzzKind::kGssThenGarbage: return GssEncRequest() + RandomBytes(1, 48);
     case FuzzKind::kOddCancel: {
       size_t length = Uniform(8, 40);
       if (length == 16) length = 12;
@@ -139,14 +143,12 @@ std::string StartupFuzzer::Build(FuzzKind kind) {
       AppendInt32(packet, kCancelRequestCode);
       return packet + RandomBytes(length - 8, length - 8);
     }
-    case FuzzKind::kOddParams:
-      return OddParams();
+    case FuzzKind::kOddParams: return OddParams();
     case FuzzKind::kOversize:
       return StartupMessage({{"user", "postgres"},
                              {"options", "-c shardgate.key=42"},
                              {"application_name", std::string(Uniform(10001, 20000), 'a')}});
-    case FuzzKind::kValidStartup:
-      return ValidStartup();
+    case FuzzKind::kValidStartup: return ValidStartup();
   }
   return {};
 }
@@ -171,8 +173,7 @@ FuzzCase StartupFuzzer::Next() {
       // A mutated length may promise more bytes than follow.
       c.half_close = Uniform(0, 9) != 0;
       break;
-    default:
-      break;
+    default: break;
   }
   return c;
 }

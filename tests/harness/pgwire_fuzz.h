@@ -13,21 +13,21 @@ namespace shardgate::harness {
 
 // Which mutation produced a case; names (FuzzKindName) are used in bench output.
 enum class FuzzKind {
-  kRandomBytes,      // 1..64 arbitrary bytes
-  kShortLength,      // length field 0..7
-  kHugeLength,       // length field > 10,000 or negative
-  kTruncated,        // a valid startup cut short, then the client half-closes
-  kLengthTooLong,    // length field larger than the bytes that follow, then half-close
-  kLengthTooShort,   // length field smaller than the packet: terminator lands mid-packet
-  kWrongProtocol,    // protocol 2.0, 4.0, or any major != 3
-  kFlippedBytes,     // a valid startup with 1..4 bytes flipped
-  kMissingNul,       // the final NUL(s) removed, length adjusted
-  kSslThenGarbage,   // SSLRequest followed by random bytes
-  kGssThenGarbage,   // GSSENCRequest followed by random bytes
-  kOddCancel,        // CancelRequest code with a length other than 16
-  kOddParams,        // a name without value, empty names, odd keys, duplicate options
-  kOversize,         // a well-formed startup longer than 10,000 bytes
-  kValidStartup,     // a well-formed startup with a random (mapped or unmapped) key
+  kRandomBytes,     // 1..64 arbitrary bytes
+  kShortLength,     // length field 0..7
+  kHugeLength,      // length field > 10,000 or negative
+  kTruncated,       // a valid startup cut short, then the client half-closes
+  kLengthTooLong,   // length field larger than the bytes that follow, then half-close
+  kLengthTooShort,  // length field smaller than the packet: terminator lands mid-packet
+  kWrongProtocol,   // protocol 2.0, 4.0, or any major != 3
+  kFlippedBytes,    // a valid startup with 1..4 bytes flipped
+  kMissingNul,      // the final NUL(s) removed, length adjusted
+  kSslThenGarbage,  // SSLRequest followed by random bytes
+  kGssThenGarbage,  // GSSENCRequest followed by random bytes
+  kOddCancel,       // CancelRequest code with a length other than 16
+  kOddParams,       // a name without value, empty names, odd keys, duplicate options
+  kOversize,        // a well-formed startup longer than 10,000 bytes
+  kValidStartup,    // a well-formed startup with a random (mapped or unmapped) key
 };
 inline constexpr int kFuzzKindCount = 15;
 std::string_view FuzzKindName(FuzzKind kind);
@@ -36,8 +36,8 @@ std::string_view FuzzKindName(FuzzKind kind);
 struct FuzzCase {
   FuzzKind kind = FuzzKind::kRandomBytes;
   std::string bytes;
-  size_t chunk_bytes = 0;  // 0: one write; else fragment into chunks of this size
-  bool half_close = false; // shutdown(SHUT_WR) after sending, like a client that gave up
+  size_t chunk_bytes = 0;   // 0: one write; else fragment into chunks of this size
+  bool half_close = false;  // shutdown(SHUT_WR) after sending, like a client that gave up
 };
 
 // Deterministic for a given seed (std::mt19937_64), so a failure can be replayed.

@@ -197,8 +197,9 @@ Result<std::vector<std::optional<std::string>>> ParseDataRow(std::string_view bo
 }
 
 Result<BackendKey> ParseBackendKeyData(std::string_view body) {
-  if (body.size() != 8) return ProtocolError("backend key data of " + std::to_string(body.size()) +
-                                             " bytes, expected 8");
+  if (body.size() != 8)
+    return ProtocolError("backend key data of " + std::to_string(body.size()) +
+                         " bytes, expected 8");
   return BackendKey{ReadInt32(body, 0), ReadInt32(body, 4)};
 }
 

@@ -15,10 +15,10 @@
 namespace shardgate::harness {
 
 // Protocol codes carried where a StartupMessage carries its version (Int32 after the length).
-inline constexpr int32_t kProtocol30 = 3 << 16;           // 196608: protocol 3.0
-inline constexpr int32_t kCancelRequestCode = 80877102;   // 1234.5678
-inline constexpr int32_t kSslRequestCode = 80877103;      // 1234.5679
-inline constexpr int32_t kGssEncRequestCode = 80877104;   // 1234.5680
+inline constexpr int32_t kProtocol30 = 3 << 16;          // 196608: protocol 3.0
+inline constexpr int32_t kCancelRequestCode = 80877102;  // 1234.5678
+inline constexpr int32_t kSslRequestCode = 80877103;     // 1234.5679
+inline constexpr int32_t kGssEncRequestCode = 80877104;  // 1234.5680
 // PostgreSQL refuses startup packets longer than this (MAX_STARTUP_PACKET_LENGTH).
 inline constexpr size_t kMaxStartupPacketBytes = 10000;
 
@@ -41,10 +41,10 @@ std::string QueryMessage(std::string_view sql);  // 'Q'
 std::string WithLength(std::string packet, int32_t length);
 
 // Backend messages a responder (fake_pg_server) writes.
-std::string AuthenticationOk();                                                // 'R' 0
-std::string ParameterStatus(std::string_view name, std::string_view value);    // 'S'
-std::string BackendKeyData(int32_t backend_pid, int32_t secret_key);           // 'K'
-std::string ReadyForQuery(char transaction_status = 'I');                      // 'Z'
+std::string AuthenticationOk();                                                  // 'R' 0
+std::string ParameterStatus(std::string_view name, std::string_view value);      // 'S'
+std::string BackendKeyData(int32_t backend_pid, int32_t secret_key);             // 'K'
+std::string ReadyForQuery(char transaction_status = 'I');                        // 'Z'
 std::string ErrorResponse(std::string_view sqlstate, std::string_view message);  // 'E' FATAL
 
 // One typed message: its type byte and its body (without the type and length).

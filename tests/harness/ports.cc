@@ -39,7 +39,8 @@ int BindOnce(int port, bool reuse_address) {
   int bound = -1;
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
     socklen_t len = sizeof addr;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) bound = ntohs(addr.sin_port);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      bound = ntohs(addr.sin_port);
   }
   close(fd);
   return bound;
@@ -65,7 +66,8 @@ void ReservePort(int port) {
   g_handed_out.insert(port);
 }
 
-Status WaitForTcp(const std::string& host, int port, std::chrono::steady_clock::time_point deadline) {
+Status WaitForTcp(const std::string& host, int port,
+                  std::chrono::steady_clock::time_point deadline) {
   sockaddr_in addr = Loopback(port);
   if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
     return InvalidArgument("not an IPv4 address: " + host);

@@ -20,6 +20,7 @@ bool PortIsFree(int port);
 void ReservePort(int port);
 
 // Polls until host:port accepts a TCP connection or `deadline` passes (kTimeout).
-Status WaitForTcp(const std::string& host, int port, std::chrono::steady_clock::time_point deadline);
+Status WaitForTcp(const std::string& host, int port,
+                  std::chrono::steady_clock::time_point deadline);
 
 }  // namespace shardgate::harness

@@ -309,11 +309,12 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv, const Env
   close(err_pipe[0]);
   RETURN_IF_ERROR(pid);
   std::unique_ptr<Process> child = Process::Adopt(*pid, argv[0]);
-  if (!finished) return Timeout(JoinArgv(argv) + " did not finish within " +
-                                std::to_string(timeout.count()) + " ms");
-  Result<int> code = child->Wait(std::chrono::milliseconds(
-      std::max<long>(100, std::chrono::duration_cast<std::chrono::milliseconds>(
-                              deadline - Clock::now()).count())));
+  if (!finished)
+    return Timeout(JoinArgv(argv) + " did not finish within " + std::to_string(timeout.count()) +
+                   " ms");
+  Result<int> code = child->Wait(std::chrono::milliseconds(std::max<long>(
+      100,
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count())));
   if (!code.ok()) return Timeout(JoinArgv(argv) + " closed its output but did not exit");
   result.exit_code = *code;
   return result;

@@ -1,4 +1,5 @@
-// Child processes for tests and the dev stack: spawn, signal, stop (TERM then KILL), wait; short commands.
+// Child processes for tests and the dev stack: spawn, signal, stop (TERM then KILL), wait; short
+// commands.
 #pragma once
 
 #include <sys/types.h>
@@ -17,11 +18,11 @@ namespace shardgate::harness {
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
 
 struct ProcessOptions {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
-  EnvVars env;                    // added to (and overriding) the parent's environment
-  std::string user;               // run as this user (setgid/setuid after fork); empty: as we are
-  std::filesystem::path log_path; // stdout+stderr appended here; empty: /dev/null
-  std::filesystem::path cwd;      // empty: the user's home when `user` is set, else unchanged
+  std::vector<std::string> argv;   // argv[0] is looked up in PATH when it has no '/'
+  EnvVars env;                     // added to (and overriding) the parent's environment
+  std::string user;                // run as this user (setgid/setuid after fork); empty: as we are
+  std::filesystem::path log_path;  // stdout+stderr appended here; empty: /dev/null
+  std::filesystem::path cwd;       // empty: the user's home when `user` is set, else unchanged
 };
 
 // One spawned program in its own process group. Not thread-safe. The destructor stops it

@@ -15,9 +15,23 @@ Result<CommandResult> Psql(const PsqlArgs& args) {
   };
   if (!args.sslmode.empty()) env.emplace_back("PGSSLMODE", args.sslmode);
   env.insert(env.end(), args.env.begin(), args.env.end());
-  std::vector<std::string> argv = {"psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
-                                   "-h", args.host, "-p", std::to_string(args.port),
-                                   "-U", args.user, "-d", args.db, "-c", args.sql};
+  std::vector<std::string> argv = {"psql",
+                                   "-X",
+                                   "-A",
+                                   "-t",
+                                   "-q",
+                                   "-v",
+                                   "ON_ERROR_STOP=1",
+                                   "-h",
+                                   args.host,
+                                   "-p",
+                                   std::to_string(args.port),
+                                   "-U",
+                                   args.user,
+                                   "-d",
+                                   args.db,
+                                   "-c",
+                                   args.sql};
   return RunCommand(argv, env, args.timeout);
 }
 

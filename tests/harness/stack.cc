@@ -32,8 +32,8 @@ Result<int> PortOrFree(int port) {
 
 // Waits for every future (so no thread outlives us), keeps what started, reports the first error.
 Status Collect(std::vector<std::pair<size_t, NodeFuture>>& futures,
-                      std::vector<std::shared_ptr<void>>& owner,
-                      std::vector<std::pair<std::string, std::vector<PgNode*>>>& shards) {
+               std::vector<std::shared_ptr<void>>& owner,
+               std::vector<std::pair<std::string, std::vector<PgNode*>>>& shards) {
   Status first = Status::Ok();
   for (auto& [shard_index, future] : futures) {
     Result<std::unique_ptr<PgNode>> node = future.get();
@@ -121,9 +121,9 @@ haproxy::ConfigSpec Stack::BuildSpec() const {
 
 Status Stack::StartHaproxy() {
   spec_ = BuildSpec();
-  for (auto [field, wanted] : {std::pair{&spec_.rw_port, options_.rw_port},
-                               std::pair{&spec_.ro_port, options_.ro_port},
-                               std::pair{&spec_.stats_port, options_.stats_port}}) {
+  for (auto [field, wanted] :
+       {std::pair{&spec_.rw_port, options_.rw_port}, std::pair{&spec_.ro_port, options_.ro_port},
+        std::pair{&spec_.stats_port, options_.stats_port}}) {
     ASSIGN_OR_RETURN(*field, PortOrFree(wanted));
   }
   RETURN_IF_ERROR(haproxy::ValidateConfigSpec(spec_));

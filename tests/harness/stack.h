@@ -23,21 +23,21 @@ namespace shardgate::harness {
 
 struct StackOptions {
   std::vector<std::string> shards = {"shard_1"};
-  int replicas = 1;                         // per shard; nodes are n1 (primary), n2, ...
-  bool haproxy = true;                      // start HAProxy with the router
-  std::vector<model::Segment> segments;   // initial range map (version 1); empty = no map
-  int rw_port = 0;                          // HAProxy frontends and stats; 0 = a free port
+  int replicas = 1;                      // per shard; nodes are n1 (primary), n2, ...
+  bool haproxy = true;                   // start HAProxy with the router
+  std::vector<model::Segment> segments;  // initial range map (version 1); empty = no map
+  int rw_port = 0;                       // HAProxy frontends and stats; 0 = a free port
   int ro_port = 0;
   int stats_port = 0;
   std::filesystem::path parent_dir = "/tmp";  // the stack's work directory is created here
   std::filesystem::path source_dir;           // repo (for lua/); empty = SourceDir()
   // Control plane, off by default: the router tests need neither. Binaries are found through
   // $SHARDGATE_BINARY_DIR (consul/shardgate-consul-dev, agent/shardgate-agent).
-  bool consul = false;        // start shardgate-consul-dev
-  int consul_port = 0;        // 0 = a free port
-  bool agents = false;        // one shardgate-agent per node, publishing to that Consul; needs consul
-  std::string cluster = "demo";              // agents' --cluster; service "shardgate-<cluster>"
-  std::vector<std::string> agent_args;       // more agent flags, e.g. "--interval=250ms"
+  bool consul = false;  // start shardgate-consul-dev
+  int consul_port = 0;  // 0 = a free port
+  bool agents = false;  // one shardgate-agent per node, publishing to that Consul; needs consul
+  std::string cluster = "demo";         // agents' --cluster; service "shardgate-<cluster>"
+  std::vector<std::string> agent_args;  // more agent flags, e.g. "--interval=250ms"
   // Start() fails (naming the nodes) unless every agent's service passes in Consul by then.
   std::chrono::milliseconds agents_passing_timeout = std::chrono::seconds(30);
 };

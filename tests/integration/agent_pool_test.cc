@@ -8,9 +8,9 @@
 
 #include "consul/client.h"
 #include "consul/curl_transport.h"
-#include "tests/harness/eventually.h"
 #include "tests/harness/agent_process.h"
 #include "tests/harness/consul_dev_process.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/pg_node.h"
 #include "tests/harness/pgbouncer_process.h"
 #include "tests/harness/process.h"
@@ -57,7 +57,8 @@ struct PoolStack {
     REQUIRE_MESSAGE(p.ok(), p.status().ToString());
     primary = std::move(p).value();
     if (with_pgbouncer) {
-      auto b = PgBouncerProcess::Start({.dir = dir->path() / "pgbouncer", .pg_port = primary->port()});
+      auto b = PgBouncerProcess::Start(
+          {.dir = dir->path() / "pgbouncer", .pg_port = primary->port()});
       REQUIRE_MESSAGE(b.ok(), b.status().ToString());
       bouncer = std::move(b).value();
     }
@@ -101,7 +102,8 @@ struct PoolStack {
   }
 
   // Consul and /metrics agree on the status, and the check output starts with `reason`.
-  bool Shows(consul::CheckStatus status, const std::string& metric_status, const std::string& reason) {
+  bool Shows(consul::CheckStatus status, const std::string& metric_status,
+             const std::string& reason) {
     Published p = Look();
     auto metric = agent->Metric("shardgate_agent_status{status=\"" + metric_status + "\"}");
     return p.found && p.status == status && p.output.starts_with(reason + " ") && metric.ok() &&
@@ -114,8 +116,9 @@ struct PoolStack {
   // psql through PgBouncer in the background; the Process destructor stops it.
   std::unique_ptr<Process> SpawnClient(const std::string& sql, const std::string& log) {
     ProcessOptions p;
-    p.argv = {"psql", "-X", "-q", "-h", "127.0.0.1", "-p", std::to_string(bouncer->port()),
-              "-U", "postgres", "-d", "postgres", "-c", sql};
+    p.argv = {
+        "psql", "-X",       "-q", "-h",       "127.0.0.1", "-p", std::to_string(bouncer->port()),
+        "-U",   "postgres", "-d", "postgres", "-c",        sql};
     p.env = {{"PGCONNECT_TIMEOUT", "5"}};
     p.log_path = dir->path() / log;
     auto spawned = Process::Spawn(p);
@@ -135,14 +138,16 @@ struct PoolStack {
       std::istringstream row(line);
       for (std::string cell; std::getline(row, cell, '|');) cells.push_back(cell);
       int waiting = -1;
-      if (cells.size() > 3) std::from_chars(cells[3].data(), cells[3].data() + cells[3].size(), waiting);
+      if (cells.size() > 3)
+        std::from_chars(cells[3].data(), cells[3].data() + cells[3].size(), waiting);
       return waiting;
     }
     return -1;
   }
 };
 
-TEST_CASE("clients queued in PgBouncer turn the node warning with a lower weight, and passing at full weight once the queue drains") {
+TEST_CASE(
+    "clients queued in PgBouncer turn the node warning with a lower weight, and passing at full weight once the queue drains") {
   PoolStack stack(/*with_pgbouncer=*/true);
   auto version = stack.bouncer->Admin("SHOW VERSION");
   REQUIRE(version.ok());
@@ -154,9 +159,11 @@ TEST_CASE("clients queued in PgBouncer turn the node warning with a lower weight
 
   // Given the pool's only server connection busy, and clients queued behind it.
   auto holder = stack.SpawnClient(kHoldSql, "holder.log");
-  REQUIRE(stack.primary->WaitForValue(
-                  "select count(*) from pg_stat_activity where query = '" + kHoldSql + "'", "1",
-                  seconds(10)).ok());
+  REQUIRE(
+      stack.primary
+          ->WaitForValue("select count(*) from pg_stat_activity where query = '" + kHoldSql + "'",
+                         "1", seconds(10))
+          .ok());
   std::vector<std::unique_ptr<Process>> queued;
   for (int i = 0; i < kQueuedClients; ++i) {
     queued.push_back(stack.SpawnClient("select 1", "queued-" + std::to_string(i) + ".log"));
@@ -165,22 +172,26 @@ TEST_CASE("clients queued in PgBouncer turn the node warning with a lower weight
 
   // Then the agent reads the queue and publishes warning with a lower weight.
   auto queued_at = std::chrono::steady_clock::now();
-  REQUIRE(Eventually([&] {
-    return stack.Shows(consul::CheckStatus::kWarning, "warning", "pool_queue");
-  }, seconds(5)));
+  REQUIRE(Eventually(
+      [&] { return stack.Shows(consul::CheckStatus::kWarning, "warning", "pool_queue"); },
+      seconds(5)));
   MESSAGE("queue -> warning in Consul: "
-          << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - queued_at).count()
+          << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - queued_at)
+                 .count()
           << " ms");
   Published warned = stack.Look();
-  MESSAGE("queued: " << warned.output << " weights " << warned.passing_weight << "/" << warned.warning_weight);
+  MESSAGE("queued: " << warned.output << " weights " << warned.passing_weight << "/"
+                     << warned.warning_weight);
   CHECK(warned.warning_weight < 256);
   auto weight = stack.agent->Metric("shardgate_agent_weight");
   REQUIRE(weight.ok());
   CHECK(*weight == warned.warning_weight);
 
   // When the holder's statement is cancelled, the queued clients run and leave.
-  REQUIRE(stack.primary->Query("select count(pg_cancel_backend(pid)) from pg_stat_activity where query = '" +
-                               kHoldSql + "'").ok());
+  REQUIRE(stack.primary
+              ->Query("select count(pg_cancel_backend(pid)) from pg_stat_activity where query = '" +
+                      kHoldSql + "'")
+              .ok());
   for (auto& client : queued) {
     auto code = client->Wait(seconds(10));
     REQUIRE(code.ok());
@@ -191,7 +202,8 @@ TEST_CASE("clients queued in PgBouncer turn the node warning with a lower weight
   CHECK(*stack.agent->Metric("shardgate_agent_weight") == 256);
 }
 
-TEST_CASE("Consul maintenance mode drains the node without a fight, and it resumes when maintenance ends") {
+TEST_CASE(
+    "Consul maintenance mode drains the node without a fight, and it resumes when maintenance ends") {
   PoolStack stack(/*with_pgbouncer=*/false);
   stack.StartAgent({});
   REQUIRE(Eventually([&] { return stack.PassingAtFullWeight(); }, seconds(10)));
@@ -199,14 +211,18 @@ TEST_CASE("Consul maintenance mode drains the node without a fight, and it resum
 
   REQUIRE(stack.client->EnableServiceMaintenance(id, "disk swap").ok());
   auto enabled = std::chrono::steady_clock::now();
-  REQUIRE(Eventually([&] {
-    auto draining = stack.agent->Metric("shardgate_agent_draining");
-    auto reply = stack.agent->AgentCheck();
-    return draining.ok() && *draining == 1 && reply.ok() && reply->starts_with("drain #draining") &&
-           stack.Shows(consul::CheckStatus::kWarning, "warning", "draining");
-  }, seconds(5)));
+  REQUIRE(Eventually(
+      [&] {
+        auto draining = stack.agent->Metric("shardgate_agent_draining");
+        auto reply = stack.agent->AgentCheck();
+        return draining.ok() && *draining == 1 && reply.ok() &&
+               reply->starts_with("drain #draining") &&
+               stack.Shows(consul::CheckStatus::kWarning, "warning", "draining");
+      },
+      seconds(5)));
   MESSAGE("maintenance -> draining: "
-          << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - enabled).count()
+          << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - enabled)
+                 .count()
           << " ms");
   CHECK(stack.Look().warning_weight == 0);
 
@@ -216,10 +232,12 @@ TEST_CASE("Consul maintenance mode drains the node without a fight, and it resum
   auto updates = stack.agent->Metric("shardgate_agent_consul_check_updates_total");
   REQUIRE(registrations.ok());
   REQUIRE(updates.ok());
-  REQUIRE(Eventually([&] {
-    auto now = stack.agent->Metric("shardgate_agent_consul_check_updates_total");
-    return now.ok() && *now >= *updates + 3;
-  }, seconds(5)));
+  REQUIRE(Eventually(
+      [&] {
+        auto now = stack.agent->Metric("shardgate_agent_consul_check_updates_total");
+        return now.ok() && *now >= *updates + 3;
+      },
+      seconds(5)));
   CHECK(*stack.agent->Metric("shardgate_agent_consul_registrations_total") == *registrations);
   auto service = stack.client->AgentService(id);
   REQUIRE(service.ok());
@@ -230,12 +248,15 @@ TEST_CASE("Consul maintenance mode drains the node without a fight, and it resum
 
   REQUIRE(stack.client->DisableServiceMaintenance(id).ok());
   auto disabled = std::chrono::steady_clock::now();
-  REQUIRE(Eventually([&] {
-    auto reply = stack.agent->AgentCheck();
-    return stack.PassingAtFullWeight() && reply.ok() && reply->starts_with("ready up 100%");
-  }, seconds(5)));
+  REQUIRE(Eventually(
+      [&] {
+        auto reply = stack.agent->AgentCheck();
+        return stack.PassingAtFullWeight() && reply.ok() && reply->starts_with("ready up 100%");
+      },
+      seconds(5)));
   MESSAGE("maintenance off -> passing: "
-          << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - disabled).count()
+          << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - disabled)
+                 .count()
           << " ms");
   CHECK(*stack.agent->Metric("shardgate_agent_draining") == 0);
 }

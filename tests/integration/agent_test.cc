@@ -7,9 +7,9 @@
 
 #include "consul/client.h"
 #include "consul/curl_transport.h"
-#include "tests/harness/eventually.h"
 #include "tests/harness/agent_process.h"
 #include "tests/harness/consul_dev_process.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/pg_node.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
@@ -81,8 +81,8 @@ struct Stack {
     o.pg_port = node.port();
     o.consul_address = consul->address();
     o.log_path = dir->path() / ("agent-" + node.name() + ".log");
-    o.extra_args = {"--interval=250ms", "--fall=3", "--rise=2", "--ttl=2s", "--heartbeat=500ms",
-                    "--backoff-max=1s"};
+    o.extra_args = {"--interval=250ms", "--fall=3",          "--rise=2",
+                    "--ttl=2s",         "--heartbeat=500ms", "--backoff-max=1s"};
     o.extra_args.insert(o.extra_args.end(), extra.begin(), extra.end());
     auto a = AgentProcess::Start(o);
     REQUIRE_MESSAGE(a.ok(), a.status().ToString());
@@ -112,7 +112,8 @@ struct Stack {
   }
 };
 
-TEST_CASE("a replica stopped immediately turns critical within fall x interval plus one interval, and passing again after rise") {
+TEST_CASE(
+    "a replica stopped immediately turns critical within fall x interval plus one interval, and passing again after rise") {
   Stack stack(/*with_replica=*/true);
   stack.StartAgent(*stack.replica);
   REQUIRE(Eventually([&] { return stack.StatusIs(consul::CheckStatus::kPassing); }, seconds(10)));
@@ -149,15 +150,18 @@ TEST_CASE("a frozen replica turns critical by the probe deadline and the agent k
   // Not hung itself: rounds go on, each failing at its deadline.
   auto before = stack.agent->Metric("shardgate_agent_probes_total");
   REQUIRE(before.ok());
-  CHECK(Eventually([&] {
-    auto now = stack.agent->Metric("shardgate_agent_probes_total");
-    return now.ok() && *now >= *before + 4;
-  }, seconds(3)));
+  CHECK(Eventually(
+      [&] {
+        auto now = stack.agent->Metric("shardgate_agent_probes_total");
+        return now.ok() && *now >= *before + 4;
+      },
+      seconds(3)));
   REQUIRE(stack.replica->Thaw().ok());
   CHECK(Eventually([&] { return stack.StatusIs(consul::CheckStatus::kPassing); }, seconds(5)));
 }
 
-TEST_CASE("with replay paused while the primary writes, the lag grows and the replica turns warning with a lower weight") {
+TEST_CASE(
+    "with replay paused while the primary writes, the lag grows and the replica turns warning with a lower weight") {
   Stack stack(/*with_replica=*/true);
   stack.StartAgent(*stack.replica, {"--lag-warn-bytes=1048576"});
   REQUIRE(Eventually([&] { return stack.StatusIs(consul::CheckStatus::kPassing); }, seconds(10)));
@@ -168,7 +172,8 @@ TEST_CASE("with replay paused while the primary writes, the lag grows and the re
   bool warned = false;
   for (int i = 0; i < 20 && !warned; ++i) {
     REQUIRE(stack.primary->Query("INSERT INTO filler SELECT generate_series(1, 20000)").ok());
-    warned = Eventually([&] { return stack.StatusIs(consul::CheckStatus::kWarning); }, milliseconds(300));
+    warned = Eventually([&] { return stack.StatusIs(consul::CheckStatus::kWarning); },
+                        milliseconds(300));
   }
   REQUIRE(warned);
   Seen s = stack.Look();
@@ -180,9 +185,12 @@ TEST_CASE("with replay paused while the primary writes, the lag grows and the re
   CHECK(*lag >= 1048576);
 
   REQUIRE(stack.replica->Query("SELECT pg_wal_replay_resume()").ok());
-  CHECK(Eventually([&] {
-    return stack.StatusIs(consul::CheckStatus::kPassing) && stack.Look().service.weights.passing == 256;
-  }, seconds(5)));
+  CHECK(Eventually(
+      [&] {
+        return stack.StatusIs(consul::CheckStatus::kPassing) &&
+               stack.Look().service.weights.passing == 256;
+      },
+      seconds(5)));
 }
 
 TEST_CASE("a promoted replica is published as primary on a higher timeline") {
@@ -195,7 +203,8 @@ TEST_CASE("a promoted replica is published as primary on a higher timeline") {
   REQUIRE(Eventually([&] { return stack.Look().service.meta["role"] == "primary"; }, seconds(5)));
   Seen s = stack.Look();
   CHECK(std::stoi(s.service.meta["timeline"]) > std::stoi(before));
-  CHECK(std::find(s.service.tags.begin(), s.service.tags.end(), "role:primary") != s.service.tags.end());
+  CHECK(std::find(s.service.tags.begin(), s.service.tags.end(), "role:primary") !=
+        s.service.tags.end());
   CHECK(s.status == consul::CheckStatus::kPassing);
 }
 
@@ -233,7 +242,8 @@ TEST_CASE("SIGTERM marks the node critical within a second, or deregisters it wh
   }
 }
 
-TEST_CASE("with Consul down for 20 s the agent keeps probing and publishes again when Consul returns") {
+TEST_CASE(
+    "with Consul down for 20 s the agent keeps probing and publishes again when Consul returns") {
   Stack stack(/*with_replica=*/false);
   stack.StartAgent(*stack.primary);
   REQUIRE(Eventually([&] { return stack.StatusIs(consul::CheckStatus::kPassing); }, seconds(10)));

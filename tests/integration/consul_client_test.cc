@@ -13,8 +13,8 @@
 #include "consul/client.h"
 #include "consul/curl_transport.h"
 #include "consul/watch.h"
-#include "tests/harness/eventually.h"
 #include "tests/harness/consul_dev_process.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/temp_dir.h"
 
 namespace shardgate::consul {
@@ -235,7 +235,8 @@ TEST_CASE("a watcher resets when the index goes backwards after restoring an old
   REQUIRE(c.client->Put("snap/key", "old").ok());
   for (int i = 0; i < 5; ++i) REQUIRE(c.client->Put("snap/filler", std::to_string(i)).ok());
   std::filesystem::copy_file(options.snapshot, dir->path() / "older.snapshot");
-  for (int i = 0; i < 20; ++i) REQUIRE(c.client->Put("snap/filler", "more" + std::to_string(i)).ok());
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(c.client->Put("snap/filler", "more" + std::to_string(i)).ok());
   REQUIRE(c.client->Put("snap/key", "new").ok());
   uint64_t new_index = c.client->Get("snap/key").value()->modify_index;
 

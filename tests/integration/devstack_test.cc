@@ -68,10 +68,12 @@ std::map<std::string, consul::ServiceEntry> PassingInstances(const std::string& 
   return by_id;
 }
 
-TEST_CASE("a stack with Consul and agents is ready only when every node passes with its role, and stops all of it") {
+TEST_CASE(
+    "a stack with Consul and agents is ready only when every node passes with its role, and stops all of it") {
   std::vector<pid_t> pids;
   std::filesystem::path dir;
-  std::filesystem::path env_path = std::filesystem::temp_directory_path() / "shardgate-devstack-test.env";
+  std::filesystem::path env_path = std::filesystem::temp_directory_path() /
+                                   "shardgate-devstack-test.env";
   {
     auto stack = Stack::Start(ControlPlaneOptions());
     REQUIRE_MESSAGE(stack.ok(), stack.status().ToString());
@@ -108,7 +110,8 @@ TEST_CASE("a stack with Consul and agents is ready only when every node passes w
     CHECK(env.find("export SHARDGATE_CONSUL_SERVICE='shardgate-devtest'\n") != std::string::npos);
     AgentProcess* replica_agent = s.Agent("shard_2", "n2");
     REQUIRE(replica_agent != nullptr);
-    CHECK(env.find("shard_2/n2:" + std::to_string(replica_agent->metrics_port())) != std::string::npos);
+    CHECK(env.find("shard_2/n2:" + std::to_string(replica_agent->metrics_port())) !=
+          std::string::npos);
     CHECK(env.find("export SHARDGATE_AGENT_METRICS='shard_1/n1:") != std::string::npos);
   }
   std::filesystem::remove(env_path);

@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "common/file.h"
 #include "haproxy/config.h"
@@ -74,13 +74,13 @@ TEST_CASE("haproxy -c accepts the fragment loaded after an existing configuratio
   ConfigSpec spec = SpecIn((*dir)->path());
   const std::string base = ((*dir)->path() / "haproxy.cfg").string();
   const std::string fragment = ((*dir)->path() / "shardgate.cfg").string();
-  Write(base,
-        "global\n  log stdout format raw local0\n"
-        "defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n"
-        "  timeout server 30s\n"
-        "frontend web\n  bind 127.0.0.1:" + std::to_string(harness::FreePort().value()) +
-            "\n  default_backend app\n"
-            "backend app\n  server a 127.0.0.1:1\n");
+  Write(base, "global\n  log stdout format raw local0\n"
+              "defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n"
+              "  timeout server 30s\n"
+              "frontend web\n  bind 127.0.0.1:" +
+                  std::to_string(harness::FreePort().value()) +
+                  "\n  default_backend app\n"
+                  "backend app\n  server a 127.0.0.1:1\n");
   Write(fragment, RenderFragment(spec));
   CheckAccepted({base, fragment});
 }

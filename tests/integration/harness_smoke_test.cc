@@ -7,8 +7,8 @@
 
 #include "common/file.h"
 #include "tests/harness/pg_node.h"
-#include "tests/harness/psql_client.h"
 #include "tests/harness/process.h"
+#include "tests/harness/psql_client.h"
 #include "tests/harness/stack.h"
 #include "tests/harness/temp_dir.h"
 
@@ -27,7 +27,8 @@ std::vector<pid_t> LivePids(const std::vector<pid_t>& pids) {
 }
 
 TEST_CASE("a variable given twice to a child takes its last value") {
-  auto run = RunCommand({"sh", "-c", "printf %s \"$SG_TWICE\""}, {{"SG_TWICE", ""}, {"SG_TWICE", "b"}});
+  auto run = RunCommand({"sh", "-c", "printf %s \"$SG_TWICE\""},
+                        {{"SG_TWICE", ""}, {"SG_TWICE", "b"}});
   REQUIRE(run.ok());
   CHECK(run->out == "b");
 }
@@ -46,8 +47,8 @@ TEST_CASE("a replica streams what the primary writes and both report their clust
   CHECK((*replica)->Query("select pg_is_in_recovery()").value() == "t");
 
   REQUIRE((*primary)->Query("create table smoke(v text); insert into smoke values ('hello')").ok());
-  Status seen = (*replica)->WaitForValue("select coalesce((select v from smoke), 'none')",
-                                         "hello", seconds(15));
+  Status seen = (*replica)->WaitForValue("select coalesce((select v from smoke), 'none')", "hello",
+                                         seconds(15));
   CHECK_MESSAGE(seen.ok(), seen.ToString());
 }
 
@@ -103,8 +104,8 @@ TEST_CASE("a stack starts haproxy from the rendered config and leaves nothing be
     const std::string& env = *env_file;
     CHECK(env.find("export SHARDGATE_RW_PORT='" + std::to_string(s.rw_port()) + "'") !=
           std::string::npos);
-    CHECK(env.find("shard_2/n2:" + std::to_string(s.Node("shard_2", "n2")->port()) +
-                   ":replica") != std::string::npos);
+    CHECK(env.find("shard_2/n2:" + std::to_string(s.Node("shard_2", "n2")->port()) + ":replica") !=
+          std::string::npos);
 
     PsqlArgs args;
     args.port = s.rw_port();

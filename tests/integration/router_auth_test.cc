@@ -11,7 +11,6 @@
 namespace shardgate::integration {
 namespace {
 
-
 constexpr const char* kUser = "sg_scram";
 constexpr const char* kPassword = "router-test-secret";  // test-only role on a throwaway node
 
@@ -30,8 +29,10 @@ Status RequireScram(harness::PgNode& primary) {
     RETURN_IF_ERROR(WriteFile(hba, line + rules));
   }
   return primary.WaitForValue("select pg_reload_conf() and exists (select from pg_hba_file_rules "
-                              "where '" + std::string(kUser) + "' = any(user_name) and "
-                              "auth_method = 'scram-sha-256')",
+                              "where '" +
+                                  std::string(kUser) +
+                                  "' = any(user_name) and "
+                                  "auth_method = 'scram-sha-256')",
                               "t", std::chrono::seconds(5));
 }
 
@@ -66,7 +67,8 @@ TEST_CASE("a SCRAM-authenticated session routes, and a wrong password gets Postg
   CHECK(harness::FirstLine(right->out) == "sg_scram shard_1/n1");
 }
 
-TEST_CASE("psql's Ctrl-C cancels pg_sleep(30) of a SCRAM-authenticated session through the router") {
+TEST_CASE(
+    "psql's Ctrl-C cancels pg_sleep(30) of a SCRAM-authenticated session through the router") {
   harness::Stack* stack = RouterStack();
   if (stack == nullptr) return;
   Status scram = RequireScram(stack->Primary("shard_1"));

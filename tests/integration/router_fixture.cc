@@ -76,8 +76,8 @@ Status RestoreRouting(harness::Stack& stack) {
 
 std::string KeyOption(int64_t key) { return "-c shardgate.key=" + std::to_string(key); }
 
-Result<harness::CommandResult> PsqlVia(int port, const std::string& options,
-                                       const std::string& sql, const std::string& sslmode) {
+Result<harness::CommandResult> PsqlVia(int port, const std::string& options, const std::string& sql,
+                                       const std::string& sslmode) {
   harness::PsqlArgs args;
   args.port = port;
   args.options = options;
@@ -92,7 +92,7 @@ Result<CancelOutcome> CancelSleepVia(harness::Stack& stack, int port, int64_t ke
   constexpr const char* kSleep = "select pg_sleep(30)";
   harness::ProcessOptions options;
   options.argv = {"psql", "-X", "-h", "127.0.0.1", "-p", std::to_string(port),
-                  "-U", user, "-d", "postgres", "-c", kSleep};
+                  "-U",   user, "-d", "postgres",  "-c", kSleep};
   options.env = {{"PGOPTIONS", KeyOption(key)}, {"PGCONNECT_TIMEOUT", "5"}};
   options.env.insert(options.env.end(), env.begin(), env.end());
   options.log_path = stack.dir() / ("psql-cancel-" + user + ".log");
@@ -151,12 +151,14 @@ Result<uint64_t> ShardBackendSessions(harness::HaproxyProcess& haproxy) {
   while (std::getline(lines, line)) {
     std::vector<std::string> fields = SplitCsv(line);
     if (fields.size() <= stot || fields[1] != "BACKEND") continue;
-    if (EndsWith(fields[0], "_rw") || EndsWith(fields[0], "_ro")) total += std::stoull(fields[stot]);
+    if (EndsWith(fields[0], "_rw") || EndsWith(fields[0], "_ro"))
+      total += std::stoull(fields[stot]);
   }
   return total;
 }
 
-std::string WaitForLogLine(harness::HaproxyProcess& haproxy, const std::vector<std::string>& needles,
+std::string WaitForLogLine(harness::HaproxyProcess& haproxy,
+                           const std::vector<std::string>& needles,
                            std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   do {

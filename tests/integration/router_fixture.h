@@ -27,8 +27,8 @@ harness::Stack* RouterStack();
 Status RestoreRouting(harness::Stack& stack);
 
 // psql -c `sql` through the router with PGOPTIONS = `options` (e.g. KeyOption(42)).
-Result<harness::CommandResult> PsqlVia(int port, const std::string& options,
-                                       const std::string& sql, const std::string& sslmode = "");
+Result<harness::CommandResult> PsqlVia(int port, const std::string& options, const std::string& sql,
+                                       const std::string& sslmode = "");
 std::string KeyOption(int64_t key);
 
 // "select current_setting('cluster_name')" through the router as psql sees it, e.g.
@@ -63,7 +63,8 @@ void CheckCancelledQuickly(const Result<CancelOutcome>& cancelled);
 
 // Polls HAProxy's captured log until a line contains every needle, or `timeout` passes; returns
 // the line or an empty string.
-std::string WaitForLogLine(harness::HaproxyProcess& haproxy, const std::vector<std::string>& needles,
+std::string WaitForLogLine(harness::HaproxyProcess& haproxy,
+                           const std::vector<std::string>& needles,
                            std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace shardgate::integration

@@ -60,8 +60,8 @@ TEST_CASE("a startup sent one byte at a time still routes and the query answers"
 TEST_CASE("a startup without a key gets 08004 and psql shows how to pass one") {
   harness::Stack* stack = RouterStack();
   if (stack == nullptr) return;
-  harness::ErrorFields error =
-      StartupErrorVia(stack->rw_port(), {{"user", "postgres"}, {"database", "postgres"}});
+  harness::ErrorFields error = StartupErrorVia(stack->rw_port(),
+                                               {{"user", "postgres"}, {"database", "postgres"}});
   CHECK(error.sqlstate == "08004");
   auto psql = PsqlVia(stack->rw_port(), "", kClusterNameSql);
   REQUIRE(psql.ok());
@@ -73,8 +73,8 @@ TEST_CASE("a startup without a key gets 08004 and psql shows how to pass one") {
 TEST_CASE("an unmapped key gets 08004 naming the key") {
   harness::Stack* stack = RouterStack();
   if (stack == nullptr) return;
-  harness::ErrorFields error =
-      StartupErrorVia(stack->rw_port(), harness::KeyedParams("postgres", "postgres", 20000));
+  harness::ErrorFields error = StartupErrorVia(stack->rw_port(),
+                                               harness::KeyedParams("postgres", "postgres", 20000));
   CHECK(error.sqlstate == "08004");
   CHECK_MESSAGE(error.message.find("20000") != std::string::npos, error.message);
   auto psql = PsqlVia(stack->rw_port(), KeyOption(20000), kClusterNameSql);
@@ -101,7 +101,8 @@ TEST_CASE("the HAProxy log line of a connection carries key, shard, role and err
   std::string routed = WaitForLogLine(*stack->haproxy(), {"key=4321", "shard=shard_1", "role=ro"});
   CHECK_MESSAGE(!routed.empty(), stack->haproxy()->LogText());
   (void)StartupErrorVia(stack->rw_port(), harness::KeyedParams("postgres", "postgres", 123456));
-  std::string refused = WaitForLogLine(*stack->haproxy(), {"key=123456", "role=rw", "err=no_shard"});
+  std::string refused = WaitForLogLine(*stack->haproxy(),
+                                       {"key=123456", "role=rw", "err=no_shard"});
   CHECK_MESSAGE(!refused.empty(), stack->haproxy()->LogText());
 }
 

@@ -33,7 +33,8 @@ class RestoreRoutingOnExit {
   harness::Stack& stack_;
 };
 
-TEST_CASE("a map pushed through the runtime socket reroutes new connections only, without a reload") {
+TEST_CASE(
+    "a map pushed through the runtime socket reroutes new connections only, without a reload") {
   harness::Stack* stack = RouterStack();
   if (stack == nullptr) return;
   pid_t pid = stack->haproxy()->pid();
@@ -63,8 +64,8 @@ TEST_CASE("a backend with no usable server answers 57P03") {
   RestoreRoutingOnExit restore(*stack);
   auto reply = stack->haproxy()->Runtime("set server shard_1_rw/n1 state maint");
   REQUIRE(reply.ok());
-  harness::ErrorFields error =
-      StartupErrorVia(stack->rw_port(), harness::KeyedParams("postgres", "postgres", 42));
+  harness::ErrorFields error = StartupErrorVia(stack->rw_port(),
+                                               harness::KeyedParams("postgres", "postgres", 42));
   CHECK_MESSAGE(error.sqlstate == "57P03", error.message);
   auto psql = PsqlVia(stack->rw_port(), KeyOption(42), kClusterNameSql);
   REQUIRE(psql.ok());
