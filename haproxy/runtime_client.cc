@@ -130,6 +130,11 @@ Status RuntimeClient::EnableHealth(std::string_view backend, std::string_view se
   return Run("enable health " + ServerRef(backend, server));
 }
 
+Status RuntimeClient::ShutdownSessions(std::string_view backend, std::string_view server) {
+  RETURN_IF_ERROR(CheckServerRef(backend, server));
+  return Run("shutdown sessions server " + ServerRef(backend, server));
+}
+
 Status RuntimeClient::DelServer(std::string_view backend, std::string_view server) {
   RETURN_IF_ERROR(CheckServerRef(backend, server));
   return Run("del server " + ServerRef(backend, server));

@@ -44,6 +44,9 @@ class RuntimeClient {
   Status AddServer(std::string_view backend, std::string_view server, std::string_view addr,
                    int port, const AddServerOptions& options);
   Status EnableHealth(std::string_view backend, std::string_view server);
+  // Closes every session the server holds now (`shutdown sessions server`): for a fenced
+  // primary, whose open sessions must not go on writing. New connections are the state's job.
+  Status ShutdownSessions(std::string_view backend, std::string_view server);
   // REQUIRES (HAProxy): the server is in maintenance and has no connections.
   Status DelServer(std::string_view backend, std::string_view server);
 

@@ -139,6 +139,7 @@ TEST_CASE("server commands are formatted as HAProxy 2.6 expects") {
   options.backup = true;
   CHECK(client.AddServer("shard_1_ro", "n3", "10.0.0.6", 5432, options).ok());
   CHECK(client.EnableHealth("shard_1_ro", "n3").ok());
+  CHECK(client.ShutdownSessions("shard_1_rw", "n1").ok());
   CHECK(client.DelServer("shard_1_ro", "n3").ok());
   CHECK(socket.commands() == std::vector<std::string>{
                                  "set server shard_1_ro/n2 weight 40",
@@ -147,6 +148,7 @@ TEST_CASE("server commands are formatted as HAProxy 2.6 expects") {
                                  "add server shard_1_ro/n3 10.0.0.6:5432 weight 7 backup check "
                                  "inter 1000ms fall 2 rise 2",
                                  "enable health shard_1_ro/n3",
+                                 "shutdown sessions server shard_1_rw/n1",
                                  "del server shard_1_ro/n3",
                              });
 }
@@ -159,6 +161,7 @@ TEST_CASE("bad arguments are refused before anything is sent") {
   CHECK(client.SetServerWeight("b c", "s", 1).code() == Code::kInvalidArgument);
   CHECK(client.SetServerWeight("b", "s/t", 1).code() == Code::kInvalidArgument);
   CHECK(client.DelServer("b", "s;shutdown").code() == Code::kInvalidArgument);
+  CHECK(client.ShutdownSessions("b", "s;x").code() == Code::kInvalidArgument);
   CHECK(client.SetServerAddr("b", "s", "1.2.3.4", 0).code() == Code::kInvalidArgument);
   CHECK(socket.commands().empty());
 }
