@@ -170,10 +170,14 @@ Result<DecodedMap> RuntimeClient::ReadRangeMap(std::string_view map_path) {
   return Annotate(DecodeMapEntries(entries), MapContext(map_path));
 }
 
-Result<uint64_t> RuntimeClient::NextMapVersion(std::string_view map_path) {
+Result<uint64_t> RuntimeClient::RangeMapVersion(std::string_view map_path) {
   ASSIGN_OR_RETURN(std::optional<std::string> meta, LookupMap(map_path, kMetaKey));
-  if (!meta.has_value()) return uint64_t{1};
-  ASSIGN_OR_RETURN(uint64_t current, Annotate(ParseMetaVersion(*meta), MapContext(map_path)));
+  if (!meta.has_value()) return uint64_t{0};
+  return Annotate(ParseMetaVersion(*meta), MapContext(map_path));
+}
+
+Result<uint64_t> RuntimeClient::NextMapVersion(std::string_view map_path) {
+  ASSIGN_OR_RETURN(uint64_t current, RangeMapVersion(map_path));
   return current + 1;
 }
 

@@ -54,6 +54,9 @@ class RuntimeClient {
   Result<std::string> GetMapValue(std::string_view map_path, std::string_view key);
   // The map's entries as `show map` lists them.
   Result<std::vector<std::pair<std::string, std::string>>> ShowMap(std::string_view map_path);
+  // The version in the range map's meta entry, 0 when the map has none: one `get map`, so
+  // a caller can tell whether HAProxy runs a version without reading the whole map.
+  Result<uint64_t> RangeMapVersion(std::string_view map_path);
   // Reads and decodes the range map (version 0, no segments when it has no meta).
   Result<DecodedMap> ReadRangeMap(std::string_view map_path);
 

@@ -1,0 +1,47 @@
+// One reconcile round against one HAProxy instance: restart detection, servers, range map.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controller/desired_state.h"
+#include "controller/server_apply.h"
+#include "haproxy/replies.h"
+#include "haproxy/runtime_client.h"
+#include "model/range.h"
+
+namespace shardgate::controller {
+
+// What one HAProxy instance should run.
+struct InstancePlan {
+  std::vector<DesiredShard> shards;
+  std::vector<model::Segment> segments;  // the flattened range map
+  uint64_t map_version = 0;              // > 0; the controller's version of `segments`
+  std::string map_path;                  // the str map the router reads
+};
+
+// What the controller remembers of one instance between rounds. Starts empty.
+struct InstanceMemory {
+  std::optional<haproxy::ProcessInfo> process;  // at the last round that reached HAProxy
+};
+
+struct InstanceReport {
+  Status status;           // the error that ended the round early; ok when it ran through
+  bool restarted = false;  // a new process since the last round (pid changed, uptime went back)
+  ApplyOutcome servers;    // server commands sent and their results
+  bool map_pushed = false;
+  uint64_t map_version = 0;  // the version HAProxy runs after the round (0: unknown)
+};
+
+// Brings one HAProxy in line with `plan`: `show info` (a new process means everything set at
+// run time is gone, and this same round puts it back), `show servers state` -> DiffServers ->
+// ApplyCommands, then the map's meta version -> PushRangeMap when it differs. A round that
+// cannot read HAProxy changes nothing (fail static) and says why in `status`. Idempotent: a
+// second round with the same plan sends only reads.
+// Thread-safety: one round at a time per instance (`memory` is not locked).
+InstanceReport SyncInstance(haproxy::RuntimeClient& client, const InstancePlan& plan,
+                            InstanceMemory& memory);
+
+}  // namespace shardgate::controller
