@@ -107,6 +107,14 @@ FlatMap Flatten(const std::vector<RoutingRule>& rules, WallTime now) {
   return flat;
 }
 
+uint64_t MapVersion(const RuleSet& set, WallTime now) {
+  constexpr uint64_t kExpiryBits = 24;
+  constexpr uint64_t kMaxExpired = (uint64_t{1} << kExpiryBits) - 1;
+  uint64_t expired = 0;
+  for (const RoutingRule& rule : set.rules) expired += Expired(rule, now) ? 1 : 0;
+  return ((set.version + 1) << kExpiryBits) | std::min(expired, kMaxExpired);
+}
+
 std::string EncodeRuleSet(const RuleSet& set) {
   Json rules = Json::array();
   for (const RoutingRule& rule : set.rules) {

@@ -57,6 +57,13 @@ struct FlatMap {
 // O(n log n) in the number of rules. REQUIRES: ValidateRuleSet ok for the rules' set.
 FlatMap Flatten(const std::vector<RoutingRule>& rules, WallTime now);
 
+// The version of the range map HAProxy runs for `set` at `now`: ((set.version + 1) << 24) plus
+// the number of the set's rules expired by then (at most 2^24 - 1). Every controller computes
+// the same number from the same rules without talking to the others, so a fleet can be seen to
+// run one version; it grows with every rule change and with every expiry, which changes the map
+// without a write to Consul.
+uint64_t MapVersion(const RuleSet& set, WallTime now);
+
 // JSON form stored in Consul KV:
 // {"format":"shardgate-rules-1","version":7,"next_id":13,"rules":[{"id":12,"lo":1000,"hi":2000,
 //  "shard":"shard_3","created_at_ms":1700000000000,"expires_at_ms":1700003600000,"reason":""}]}

@@ -97,6 +97,22 @@ TEST_CASE("random rule sets flatten to what a per-key reading of the rules gives
   }
 }
 
+TEST_CASE("the map version grows with every rule change and every expiry, and only then") {
+  RuleSet set{4, 3, {Rule(1, 0, 9, "a", /*expires_s=*/10), Rule(2, 5, 6, "b", /*expires_s=*/20)}};
+  uint64_t start = MapVersion(set, At(0));
+  CHECK(start > 0);
+  CHECK(MapVersion(set, At(9)) == start);
+  uint64_t first_expiry = MapVersion(set, At(10));
+  CHECK(first_expiry > start);
+  CHECK(MapVersion(set, At(15)) == first_expiry);
+  uint64_t both = MapVersion(set, At(20));
+  CHECK(both > first_expiry);
+  RuleSet next = set;
+  next.version = 5;
+  next.rules.pop_back();
+  CHECK(MapVersion(next, At(0)) > both);
+}
+
 TEST_CASE("a rule set survives encoding and decoding unchanged") {
   RuleSet set{7, 13, {Rule(3, -500, -1, "shard_2"), Rule(12, 1000, 2000, "shard_3", 4000)}};
   set.rules[1].reason = "move hot tenants";
