@@ -72,9 +72,11 @@ std::vector<ServerCommand> DiffServers(const std::vector<DesiredShard>& desired,
   for (const ObservedServer& s : observed) have[{s.backend, s.name}] = &s;
   std::vector<ServerCommand> out;
   std::set<Key> wanted;
+  std::set<std::string> our_backends;
   for (const DesiredShard& shard : desired) {
     for (const auto& [backend, servers] : {std::pair{RwBackend(shard.shard), &shard.rw},
                                            std::pair{RoBackend(shard.shard), &shard.ro}}) {
+      our_backends.insert(backend);
       for (const DesiredServer& server : *servers) {
         auto found = have.find({backend, server.name});
         bool fenced = std::find(shard.fenced.begin(), shard.fenced.end(), server.name) !=
@@ -85,10 +87,7 @@ std::vector<ServerCommand> DiffServers(const std::vector<DesiredShard>& desired,
     }
   }
   for (const ObservedServer& s : observed) {
-    bool ours = false;
-    for (const DesiredShard& shard : desired) {
-      ours = ours || s.backend == RwBackend(shard.shard) || s.backend == RoBackend(shard.shard);
-    }
+    bool ours = our_backends.count(s.backend) > 0;
     if (!ours || wanted.count({s.backend, s.name}) || s.mode == ServerMode::kMaint) continue;
     DesiredServer gone{s.name, s.address, s.port, s.weight, ServerMode::kMaint};
     out.push_back(Command(Kind::kSetState, s.backend, gone, "node gone"));
