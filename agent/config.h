@@ -11,6 +11,7 @@
 #include "agent/policy.h"
 #include "agent/publisher.h"
 #include "common/clock.h"
+#include "common/config_layers.h"
 #include "common/log.h"
 #include "common/status.h"
 
@@ -32,32 +33,11 @@ struct AgentConfig {
   LogLevel log_level = LogLevel::kInfo;
 };
 
-// Raw key -> value, keys in snake_case.
-using RawConfig = std::map<std::string, std::string>;
-
-// What LoadConfig may consult, injectable so tests touch neither the environment nor files.
-struct ConfigSources {
-  std::vector<std::string> args;  // argv[1..]
-  std::function<std::optional<std::string>(const std::string& name)> getenv;
-  std::function<Result<std::string>(const std::string& path)> read_file;
-};
-
-// Parses a config file: one `key = value` per line, `#` comments, blank lines ignored.
-// Errors: kInvalidArgument "line <n>: ...".
-Result<RawConfig> ParseConfigFile(const std::string& text);
-
-// Parses `--key=value` / `--key value` (dashes or underscores), plus `--config <path>`.
-// Errors: kInvalidArgument naming the argument.
-Result<RawConfig> ParseFlags(const std::vector<std::string>& args);
-
 // Validates and converts; errors are kInvalidArgument "<key>: <why>".
 Result<AgentConfig> BuildConfig(const RawConfig& raw);
 
 // Merges every source and validates. Errors are kInvalidArgument "<key>: <why>".
 Result<AgentConfig> LoadConfig(const ConfigSources& sources);
-
-// Splits "host:port"; errors name `key`.
-Result<std::pair<std::string, int>> ParseListen(const std::string& key, const std::string& value);
 
 // Every key a config may hold, for --help and docs.
 const std::vector<std::string>& ConfigKeys();

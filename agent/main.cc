@@ -77,12 +77,7 @@ int main(int argc, char** argv) {
     PrintHelp();
     return 0;
   }
-  ConfigSources sources{args,
-                        [](const std::string& n) -> std::optional<std::string> {
-                          const char* v = std::getenv(n.c_str());
-                          return v ? std::optional<std::string>(v) : std::nullopt;
-                        },
-                        [](const std::string& path) { return ReadFile(path); }};
+  ConfigSources sources = ProcessConfigSources(argc, argv);
   auto cfg = LoadConfig(sources);
   if (!cfg.ok()) return ConfigError(cfg.status().message());
   auto ccfg = ConsulConfig(*cfg);
