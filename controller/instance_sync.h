@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "controller/desired_state.h"
 #include "controller/server_apply.h"
 #include "haproxy/replies.h"
@@ -18,13 +20,22 @@ namespace shardgate::controller {
 struct InstancePlan {
   std::vector<DesiredShard> shards;
   std::vector<model::Segment> segments;  // the flattened range map
-  uint64_t map_version = 0;              // > 0; the controller's version of `segments`
-  std::string map_path;                  // the str map the router reads
+  uint64_t map_version = 0;  // the controller's version of `segments`; 0 = leave the map alone
+  std::string map_path;      // the str map the router reads
+  // false until the fleet is known: servers are then neither read nor touched (an empty fleet
+  // would otherwise put every server in maint).
+  bool manage_servers = true;
+  // A server no node desires is deleted once it is in maint, has been unwanted this long and
+  // HAProxy agrees (it refuses while connections are attached; the next round tries again).
+  Millis remove_after{60000};
+  SteadyTime now{};
 };
 
 // What the controller remembers of one instance between rounds. Starts empty.
 struct InstanceMemory {
   std::optional<haproxy::ProcessInfo> process;  // at the last round that reached HAProxy
+  // Since when each unwanted server (backend, server) has been seen unwanted.
+  std::map<std::pair<std::string, std::string>, SteadyTime> unwanted_since;
 };
 
 struct InstanceReport {

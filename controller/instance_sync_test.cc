@@ -114,5 +114,42 @@ TEST_CASE("a garbled servers reply stops the round before any command is sent") 
   CHECK(socket.commands() == std::vector<std::string>{"show info", "show servers state"});
 }
 
+TEST_CASE("a server no node wants is deleted only after remove_after, once in maint") {
+  testing::FakeRuntimeSocket socket;
+  socket.ReplyAlways("show info", Info(10, 5));
+  // n1 is wanted and ready; n9 (a node gone from Consul) sits in maint (admin bit 1).
+  socket.ReplyAlways("show servers state", std::string(kStateHeader) +
+                                               StateLine("shard_1_rw", "n1", 0, 256) +
+                                               StateLine("shard_1_rw", "n9", 1, 256) + "\n");
+  socket.ReplyAlways("get map", std::string("type=str, case=sensitive, found=yes, idx=tree, "
+                                            "key=\"meta\", value=\"7|1|1\", type=\"str\"\n"));
+  haproxy::RuntimeClient client(socket);
+  InstanceMemory memory;
+  InstancePlan plan = Plan();
+  plan.remove_after = std::chrono::seconds(60);
+  plan.now = SteadyTime(std::chrono::seconds(100));
+  CHECK(SyncInstance(client, plan, memory).status.ok());
+  plan.now += std::chrono::seconds(59);
+  SyncInstance(client, plan, memory);
+  CHECK(socket.CommandsStartingWith("del server").empty());
+  plan.now += std::chrono::seconds(1);
+  InstanceReport report = SyncInstance(client, plan, memory);
+  CHECK(socket.CommandsStartingWith("del server shard_1_rw/n9").size() == 1);
+  CHECK(report.servers.done.back().kind == ServerCommand::Kind::kDelServer);
+  CHECK(socket.CommandsStartingWith("del server shard_1_rw/n1").empty());
+}
+
+TEST_CASE("a plan that does not manage servers or the map sends only show info") {
+  testing::FakeRuntimeSocket socket;
+  Script(socket, 10, 5, /*admin=*/1, /*weight=*/1, std::nullopt);
+  haproxy::RuntimeClient client(socket);
+  InstanceMemory memory;
+  InstancePlan plan = Plan();
+  plan.manage_servers = false;
+  plan.map_version = 0;
+  CHECK(SyncInstance(client, plan, memory).status.ok());
+  CHECK(socket.commands() == std::vector<std::string>{"show info"});
+}
+
 }  // namespace
 }  // namespace shardgate::controller

@@ -18,6 +18,7 @@ Status Apply(haproxy::RuntimeClient& client, const ServerCommand& c) {
     case Kind::kSetWeight: return client.SetServerWeight(c.backend, c.server, c.weight);
     case Kind::kSetState: return client.SetServerState(c.backend, c.server, ServerModeName(c.mode));
     case Kind::kShutdownSessions: return client.ShutdownSessions(c.backend, c.server);
+    case Kind::kDelServer: return client.DelServer(c.backend, c.server);
   }
   return Internal("unknown server command kind");
 }
@@ -46,9 +47,11 @@ ApplyOutcome ApplyCommands(haproxy::RuntimeClient& client,
     Status s = Apply(client, c);
     if (s.ok()) {
       ++outcome.applied;
+      outcome.done.push_back(c);
       continue;
     }
     ++outcome.failed;
+    outcome.refused.push_back(c);
     outcome.errors.push_back(std::string(CommandKindName(c.kind)) + " " + c.backend + "/" +
                              c.server + ": " + s.ToString());
   }

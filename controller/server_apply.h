@@ -20,6 +20,8 @@ struct ApplyOutcome {
   int failed = 0;
   // "<kind> <backend>/<server>: <status>" for each failure, in order.
   std::vector<std::string> errors;
+  std::vector<ServerCommand> done;     // the commands that succeeded, in order (for the log)
+  std::vector<ServerCommand> refused;  // the commands that failed, as `errors`
 };
 
 // Sends the commands in order. An added server also gets its health check enabled (HAProxy

@@ -59,6 +59,7 @@ std::string_view CommandKindName(ServerCommand::Kind kind) {
     case Kind::kSetWeight: return "set_weight";
     case Kind::kSetState: return "set_state";
     case Kind::kShutdownSessions: return "shutdown_sessions";
+    case Kind::kDelServer: return "del_server";
   }
   return "set_state";
 }
@@ -66,29 +67,53 @@ std::string_view CommandKindName(ServerCommand::Kind kind) {
 std::string RwBackend(const std::string& shard) { return shard + "_rw"; }
 std::string RoBackend(const std::string& shard) { return shard + "_ro"; }
 
+// Calls `visit(backend, server, fenced)` for every desired server of every shard.
+template <typename Visit>
+void ForEachDesired(const std::vector<DesiredShard>& desired, Visit visit) {
+  for (const DesiredShard& shard : desired) {
+    for (const auto& [backend, servers] : {std::pair{RwBackend(shard.shard), &shard.rw},
+                                           std::pair{RoBackend(shard.shard), &shard.ro}}) {
+      for (const DesiredServer& server : *servers) {
+        bool fenced = std::find(shard.fenced.begin(), shard.fenced.end(), server.name) !=
+                      shard.fenced.end();
+        visit(backend, server, fenced);
+      }
+    }
+  }
+}
+
+std::vector<ObservedServer> UnwantedServers(const std::vector<DesiredShard>& desired,
+                                            const std::vector<ObservedServer>& observed) {
+  std::set<Key> wanted;
+  std::set<std::string> our_backends;
+  for (const DesiredShard& shard : desired) {
+    our_backends.insert(RwBackend(shard.shard));
+    our_backends.insert(RoBackend(shard.shard));
+  }
+  ForEachDesired(desired, [&](const std::string& backend, const DesiredServer& server, bool) {
+    wanted.insert({backend, server.name});
+  });
+  std::vector<ObservedServer> out;
+  for (const ObservedServer& s : observed) {
+    if (our_backends.count(s.backend) > 0 && wanted.count({s.backend, s.name}) == 0) {
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
 std::vector<ServerCommand> DiffServers(const std::vector<DesiredShard>& desired,
                                        const std::vector<ObservedServer>& observed) {
   std::map<Key, const ObservedServer*> have;
   for (const ObservedServer& s : observed) have[{s.backend, s.name}] = &s;
   std::vector<ServerCommand> out;
-  std::set<Key> wanted;
-  std::set<std::string> our_backends;
-  for (const DesiredShard& shard : desired) {
-    for (const auto& [backend, servers] : {std::pair{RwBackend(shard.shard), &shard.rw},
-                                           std::pair{RoBackend(shard.shard), &shard.ro}}) {
-      our_backends.insert(backend);
-      for (const DesiredServer& server : *servers) {
-        auto found = have.find({backend, server.name});
-        bool fenced = std::find(shard.fenced.begin(), shard.fenced.end(), server.name) !=
-                      shard.fenced.end();
-        DiffServer(backend, server, found == have.end() ? nullptr : found->second, fenced, out);
-        wanted.insert({backend, server.name});
-      }
-    }
-  }
-  for (const ObservedServer& s : observed) {
-    bool ours = our_backends.count(s.backend) > 0;
-    if (!ours || wanted.count({s.backend, s.name}) || s.mode == ServerMode::kMaint) continue;
+  ForEachDesired(desired, [&](const std::string& backend, const DesiredServer& server,
+                              bool fenced) {
+    auto found = have.find({backend, server.name});
+    DiffServer(backend, server, found == have.end() ? nullptr : found->second, fenced, out);
+  });
+  for (const ObservedServer& s : UnwantedServers(desired, observed)) {
+    if (s.mode == ServerMode::kMaint) continue;
     DesiredServer gone{s.name, s.address, s.port, s.weight, ServerMode::kMaint};
     out.push_back(Command(Kind::kSetState, s.backend, gone, "node gone"));
   }

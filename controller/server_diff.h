@@ -21,7 +21,7 @@ struct ObservedServer {
 
 // One runtime-API command, as a value so that it can be tested, logged and counted.
 struct ServerCommand {
-  enum class Kind { kAddServer, kSetAddr, kSetWeight, kSetState, kShutdownSessions };
+  enum class Kind { kAddServer, kSetAddr, kSetWeight, kSetState, kShutdownSessions, kDelServer };
   Kind kind = Kind::kSetState;
   std::string backend;
   std::string server;
@@ -33,7 +33,7 @@ struct ServerCommand {
   bool operator==(const ServerCommand&) const = default;
 };
 
-// "add_server", "set_addr", "set_weight", "set_state", "shutdown_sessions".
+// "add_server", "set_addr", "set_weight", "set_state", "shutdown_sessions", "del_server".
 std::string_view CommandKindName(ServerCommand::Kind kind);
 
 // "<shard>_rw" and "<shard>_ro": the backends the router sends a shard's connections to.
@@ -49,5 +49,10 @@ std::string RoBackend(const std::string& shard);
 // (idempotent).
 std::vector<ServerCommand> DiffServers(const std::vector<DesiredShard>& desired,
                                        const std::vector<ObservedServer>& observed);
+
+// The servers HAProxy has in the desired shards' backends that no node desires any more (the ones
+// DiffServers puts in maint), in `observed` order.
+std::vector<ObservedServer> UnwantedServers(const std::vector<DesiredShard>& desired,
+                                            const std::vector<ObservedServer>& observed);
 
 }  // namespace shardgate::controller

@@ -41,6 +41,13 @@ class FakeRuntimeSocket final : public haproxy::RuntimeSocket {
     script_.push_back({std::move(prefix), std::move(reply), false});
   }
 
+  // Drops every scripted reply (to script a changed HAProxy) and the recorded commands.
+  void Reset() {
+    std::lock_guard<std::mutex> lock(mu_);
+    script_.clear();
+    commands_.clear();
+  }
+
   // Every command received, in order.
   std::vector<std::string> commands() const {
     std::lock_guard<std::mutex> lock(mu_);
