@@ -42,6 +42,10 @@ HttpResponse JsonError(int status, std::string_view message) {
   return r;
 }
 
+HttpResponse BodyTooLarge() {
+  return JsonError(413, "request body over " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+}
+
 void HttpRoutes::Handle(std::string method, std::string path, HttpHandler handler) {
   auto [it, inserted] = routes_[path].emplace(std::move(method), std::move(handler));
   if (!inserted) {
@@ -51,9 +55,7 @@ void HttpRoutes::Handle(std::string method, std::string path, HttpHandler handle
 }
 
 HttpResponse HttpRoutes::Dispatch(const HttpRequest& request) const {
-  if (request.body.size() > kMaxRequestBodyBytes) {
-    return JsonError(413, "request body over " + std::to_string(kMaxRequestBodyBytes) + " bytes");
-  }
+  if (request.body.size() > kMaxRequestBodyBytes) return BodyTooLarge();
   auto path = routes_.find(request.path);
   if (path == routes_.end()) return JsonError(404, "no such path: " + request.path);
   const std::string method = request.method == "HEAD" ? "GET" : request.method;

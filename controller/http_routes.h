@@ -32,6 +32,8 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 // `{"error":"<message>"}` with `status`, as application/json.
 HttpResponse JsonError(int status, std::string_view message);
+// The 413 JsonError for a body over kMaxRequestBodyBytes.
+HttpResponse BodyTooLarge();
 
 // Thread-safety: Handle before any Dispatch; Dispatch is const and may run on many threads
 // (the handlers then must be safe to call concurrently).
