@@ -50,6 +50,41 @@ bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
   });
 }
 
+// Every request, whatever its method and path, goes to `routes` (which must outlive `server`).
+void InstallHandlers(httplib::Server& server, const HttpRoutes& routes) {
+  server.set_payload_max_length(kMaxRequestBodyBytes);
+  // Only SO_REUSEADDR: httplib's default adds SO_REUSEPORT, with which a second controller on
+  // the same port would share it silently instead of failing to start.
+  server.set_socket_options([](socket_t fd) {
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  auto without_body = [&routes](const httplib::Request& req, httplib::Response& res) {
+    ToHttplib(routes.Dispatch(FromHttplib(req, "")), res);
+  };
+  auto with_body = [&routes](const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& reader) {
+    std::string body;
+    if (!ReadBody(req, reader, body)) {
+      return ToHttplib(
+          res.status == 413 ? BodyTooLarge() : JsonError(400, "cannot read the request body"), res);
+    }
+    ToHttplib(routes.Dispatch(FromHttplib(req, std::move(body))), res);
+  };
+  server.Get(".*", without_body).Options(".*", without_body);
+  server.Post(".*", with_body).Put(".*", with_body).Patch(".*", with_body);
+  server.Delete(".*", with_body);
+  // Answers httplib makes itself (a Content-Length over the limit, a malformed request) get a
+  // JSON body like every other error.
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    ToHttplib(res.status == 413
+                  ? BodyTooLarge()
+                  : JsonError(res.status, "bad request (HTTP " + std::to_string(res.status) + ")"),
+              res);
+  });
+}
+
 }  // namespace
 
 ControllerHttpServer::ControllerHttpServer(
@@ -75,37 +110,7 @@ Status ControllerHttpServer::Start(const std::string& host, int port) {
     std::abort();
   }
   server_ = std::make_unique<httplib::Server>();
-  server_->set_payload_max_length(kMaxRequestBodyBytes);
-  // Only SO_REUSEADDR: httplib's default adds SO_REUSEPORT, with which a second controller on
-  // the same port would share it silently instead of failing to start.
-  server_->set_socket_options([](socket_t fd) {
-    int yes = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  auto without_body = [this](const httplib::Request& req, httplib::Response& res) {
-    ToHttplib(routes_.Dispatch(FromHttplib(req, "")), res);
-  };
-  auto with_body = [this](const httplib::Request& req, httplib::Response& res,
-                          const httplib::ContentReader& reader) {
-    std::string body;
-    if (!ReadBody(req, reader, body)) {
-      return ToHttplib(
-          res.status == 413 ? BodyTooLarge() : JsonError(400, "cannot read the request body"), res);
-    }
-    ToHttplib(routes_.Dispatch(FromHttplib(req, std::move(body))), res);
-  };
-  server_->Get(".*", without_body).Options(".*", without_body);
-  server_->Post(".*", with_body).Put(".*", with_body).Patch(".*", with_body);
-  server_->Delete(".*", with_body);
-  // Answers httplib makes itself (a Content-Length over the limit, a malformed request) get a
-  // JSON body like every other error.
-  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    ToHttplib(res.status == 413
-                  ? BodyTooLarge()
-                  : JsonError(res.status, "bad request (HTTP " + std::to_string(res.status) + ")"),
-              res);
-  });
+  InstallHandlers(*server_, routes_);
   port_ = port == 0 ? server_->bind_to_any_port(host)
                     : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ <= 0) {
