@@ -1,0 +1,139 @@
+// The httplib adapter: every request is turned into an HttpRequest and answered by HttpRoutes.
+#include "controller/http_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+namespace shardgate::controller {
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+HttpRequest FromHttplib(const httplib::Request& req, std::string body) {
+  HttpRequest out;
+  out.method = req.method;
+  out.path = req.path;
+  out.body = std::move(body);
+  out.remote_addr = req.remote_addr;
+  for (const auto& [name, value] : req.headers) {
+    auto [it, inserted] = out.headers.try_emplace(Lower(name), value);
+    if (!inserted) it->second += ", " + value;
+  }
+  for (const auto& [name, value] : req.params) out.query[name] = value;
+  return out;
+}
+
+void ToHttplib(const HttpResponse& response, httplib::Response& res) {
+  res.status = response.status;
+  for (const auto& [name, value] : response.headers) res.set_header(name, value);
+  res.set_content(response.body, response.content_type);
+}
+
+// Reads the body when the request announces one: a request with neither Content-Length nor
+// Transfer-Encoding has none, where httplib's own reading would wait for the connection to close
+// (`curl -X POST` without data). False when the body is too large or the read failed; httplib
+// has then set `res.status` (413 or 400).
+bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
+              std::string& body) {
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return true;
+  return reader([&body](const char* data, size_t n) {
+    body.append(data, n);
+    return true;
+  });
+}
+
+// Every request, whatever its method and path, goes to `routes` (which must outlive `server`).
+void InstallHandlers(httplib::Server& server, const HttpRoutes& routes) {
+  server.set_payload_max_length(kMaxRequestBodyBytes);
+  // Only SO_REUSEADDR: httplib's default adds SO_REUSEPORT, with which a second controller on
+  // the same port would share it silently instead of failing to start.
+  server.set_socket_options([](socket_t fd) {
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  auto without_body = [&routes](const httplib::Request& req, httplib::Response& res) {
+    ToHttplib(routes.Dispatch(FromHttplib(req, "")), res);
+  };
+  auto with_body = [&routes](const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& reader) {
+    std::string body;
+    if (!ReadBody(req, reader, body)) {
+      return ToHttplib(
+          res.status == 413 ? BodyTooLarge() : JsonError(400, "cannot read the request body"), res);
+    }
+    ToHttplib(routes.Dispatch(FromHttplib(req, std::move(body))), res);
+  };
+  server.Get(".*", without_body).Options(".*", without_body);
+  server.Post(".*", with_body).Put(".*", with_body).Patch(".*", with_body);
+  server.Delete(".*", with_body);
+  // Answers httplib makes itself (a Content-Length over the limit, a malformed request) get a
+  // JSON body like every other error.
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    ToHttplib(res.status == 413
+                  ? BodyTooLarge()
+                  : JsonError(res.status, "bad request (HTTP " + std::to_string(res.status) + ")"),
+              res);
+  });
+}
+
+}  // namespace
+
+ControllerHttpServer::ControllerHttpServer(
+    std::function<std::string()> render_metrics,
+    std::function<std::optional<std::string>()> not_ready_reason) {
+  AddHealthRoutes(routes_, std::move(render_metrics), std::move(not_ready_reason));
+}
+
+ControllerHttpServer::~ControllerHttpServer() { Stop(); }
+
+void ControllerHttpServer::Handle(std::string method, std::string path, HttpHandler handler) {
+  if (server_) {
+    std::fprintf(stderr, "ControllerHttpServer: %s %s added after Start\n", method.c_str(),
+                 path.c_str());
+    std::abort();
+  }
+  routes_.Handle(std::move(method), std::move(path), std::move(handler));
+}
+
+Status ControllerHttpServer::Start(const std::string& host, int port) {
+  if (server_) {
+    std::fprintf(stderr, "ControllerHttpServer: started twice\n");
+    std::abort();
+  }
+  server_ = std::make_unique<httplib::Server>();
+  InstallHandlers(*server_, routes_);
+  port_ = port == 0 ? server_->bind_to_any_port(host)
+                    : (server_->bind_to_port(host, port) ? port : -1);
+  if (port_ <= 0) {
+    server_.reset();
+    port_ = 0;
+    return Unavailable("http: cannot listen on " + host + ":" + std::to_string(port));
+  }
+  serving_ended_ = false;
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    serving_ended_ = true;
+  });
+  // httplib's stop() does nothing until the thread has entered its accept loop: a Stop() right
+  // after Start() would be lost and the join would hang. Return only once it is serving.
+  while (!server_->is_running() && !serving_ended_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return Status::Ok();
+}
+
+void ControllerHttpServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace shardgate::controller

@@ -1,0 +1,147 @@
+// shardgate-controller: makes HAProxy follow Consul (servers, weights, fenced primaries, the range
+// map) through the runtime API, never a reload. Configuration: docs/controller.md.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <stop_token>
+#include <thread>
+
+#include "common/config_layers.h"
+#include "common/log.h"
+#include "common/sleeper.h"
+#include "common/stop_signals.h"
+#include "consul/config.h"
+#include "consul/curl_transport.h"
+#include "consul/watch.h"
+#include "controller/config.h"
+#include "controller/fleet_report.h"
+#include "controller/http_server.h"
+#include "controller/kv_layout.h"
+#include "controller/metrics.h"
+#include "controller/reconciler.h"
+#include "controller/watches.h"
+#include "haproxy/runtime_socket.h"
+
+namespace {
+
+using namespace shardgate;
+using namespace shardgate::controller;
+
+constexpr int kExitConfig = 2;
+constexpr int kExitRuntime = 1;
+
+int ConfigError(const std::string& message) {
+  std::fprintf(stderr, "invalid config: %s\n", message.c_str());
+  return kExitConfig;
+}
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+Result<consul::ClientConfig> ConsulConfig(const ControllerConfig& cfg) {
+  ASSIGN_OR_RETURN(auto ccfg, consul::ConfigFromEnvironment());
+  if (!cfg.consul_address.empty()) {
+    auto addr = consul::NormalizeAddress(cfg.consul_address, /*https=*/false);
+    if (!addr.ok()) return InvalidArgument("consul_address: " + addr.status().message());
+    ccfg.address = *addr;
+  }
+  ccfg.request_timeout = cfg.consul_timeout;
+  ccfg.connect_timeout = std::min(ccfg.connect_timeout, cfg.consul_timeout);
+  return ccfg;
+}
+
+// "host:port" -> TCP stats socket; anything else is a Unix socket path.
+std::unique_ptr<haproxy::RuntimeSocket> OpenSocket(const std::string& address, Millis timeout) {
+  if (address.find('/') == std::string::npos) {
+    auto hp = ParseListen("haproxy_sockets", address);
+    if (hp.ok()) return std::make_unique<haproxy::TcpRuntimeSocket>(hp->first, hp->second, timeout);
+  }
+  return std::make_unique<haproxy::UnixRuntimeSocket>(address, timeout);
+}
+
+void PrintHelp() {
+  std::printf(
+      "usage: shardgate-controller [--config FILE] [--KEY=VALUE ...]\n"
+      "keys (also SHARDGATE_CONTROLLER_<KEY> in the environment, or KEY = VALUE in FILE):\n");
+  for (const std::string& key : ControllerConfigKeys()) std::printf("  %s\n", key.c_str());
+  std::printf(
+      "Consul: CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN / CONSUL_HTTP_TOKEN_FILE, CONSUL_CACERT.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    PrintHelp();
+    return 0;
+  }
+  auto cfg = LoadControllerConfig(ProcessConfigSources(argc, argv), HostName());
+  if (!cfg.ok()) return ConfigError(cfg.status().message());
+  auto ccfg = ConsulConfig(*cfg);
+  if (!ccfg.ok()) return ConfigError(ccfg.status().message());
+  auto listen = ParseListen("listen", cfg->listen);
+  if (!listen.ok()) return ConfigError(listen.status().message());
+  SetLogLevel(cfg->log_level);
+
+  // Before any thread starts: only the signal thread below takes SIGINT and SIGTERM.
+  BlockStopSignals();
+  auto transport = consul::CurlTransport::Create(
+      {ccfg->address, ccfg->ca_file, ccfg->connect_timeout});
+  if (!transport.ok()) return ConfigError(transport.status().message());
+  consul::Client client(**transport, *ccfg);
+  SystemClock clock;
+  RealSleeper sleeper;
+  ControllerMetrics metrics(clock);
+
+  std::vector<std::unique_ptr<haproxy::RuntimeSocket>> sockets;
+  std::vector<InstanceTarget> targets;
+  for (const std::string& address : cfg->haproxy_sockets) {
+    sockets.push_back(OpenSocket(address, cfg->haproxy_timeout));
+    targets.push_back({address, sockets.back().get()});
+  }
+  ReconcilerOptions ropts;
+  ropts.ranges_map = cfg->ranges_map;
+  ropts.shards_map = cfg->shards_map;
+  ropts.resync_interval = cfg->resync_interval;
+  ropts.check_interval = cfg->haproxy_check_interval;
+  ropts.remove_after = cfg->remove_after;
+  Reconciler reconciler(clock, metrics, ropts, targets);
+  FleetReporter reporter(client, clock, sleeper,
+                         ControllerReportKey(cfg->cluster, cfg->controller_id), cfg->controller_id);
+  reconciler.OnApplied([&](const std::vector<InstanceApplied>& a) { reporter.Post(a); });
+
+  ControllerHttpServer http([&] { return metrics.Render(); },
+                            [&] { return reconciler.NotReadyReason(); });
+  if (Status s = http.Start(listen->first, listen->second); !s.ok()) {
+    Log(LogLevel::kError, "listen_failed", {{"key", "listen"}, {"error", s.ToString()}});
+    return kExitRuntime;
+  }
+  Log(LogLevel::kInfo, "listening", {{"key", "listen"}, {"port", std::to_string(http.port())}});
+
+  ConsulWatches watches(client, clock, sleeper, metrics, reconciler,
+                        {cfg->service_name, RulesKey(cfg->cluster), cfg->consul_wait});
+  Log(LogLevel::kInfo, "controller_started",
+      {{"controller_id", cfg->controller_id},
+       {"cluster", cfg->cluster},
+       {"service", cfg->service_name},
+       {"consul", ccfg->address},
+       {"haproxy", std::to_string(targets.size()) + " instance(s)"}});
+  std::jthread loop([&](std::stop_token stop) { reconciler.Run(stop); });
+  std::jthread report([&](std::stop_token stop) { reporter.Run(stop); });
+  watches.Start();
+
+  int sig = WaitForStopSignal();
+  Log(LogLevel::kInfo, "signal_received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  watches.Stop();
+  loop.request_stop();
+  report.request_stop();
+  loop.join();
+  report.join();
+  http.Stop();
+  return 0;
+}
