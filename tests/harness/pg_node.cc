@@ -107,23 +107,33 @@ Result<std::unique_ptr<PgNode>> PgNode::StartPrimary(const PgNodeSpec& spec) {
 
 Result<std::unique_ptr<PgNode>> PgNode::StartReplica(PgNode& primary, const PgNodeSpec& spec) {
   ASSIGN_OR_RETURN(std::unique_ptr<PgNode> node, Prepare(spec, PgRole::kReplica));
-  PgNode& n = *node;
-  Status st = RunPgTool({Tool("pg_basebackup"), "-h", "127.0.0.1", "-p",
-                         std::to_string(primary.port()), "-U", kPgUser, "-D", n.data_dir().string(),
-                         "-R", "-X", "stream", "-c", "fast", "--no-sync"});
-  // The copied postgresql.conf carries the primary's port, socket and cluster_name; ours follow.
-  if (st.ok()) st = n.WriteConfig();
-  if (st.ok()) st = n.Start();
-  if (st.ok()) st = n.WaitForValue("select pg_is_in_recovery()", "t", kStreamingTimeout);
-  if (st.ok()) {
-    st = primary.WaitForValue(
-        "select count(*) from pg_stat_replication where state = 'streaming' and "
-        "application_name = '" +
-            n.cluster_name() + "'",
-        "1", kStreamingTimeout);
-  }
-  RETURN_IF_ERROR(Annotate(st, n.cluster_name()));
+  RETURN_IF_ERROR(Annotate(node->CloneFrom(primary), node->cluster_name()));
   return node;
+}
+
+Status PgNode::CloneFrom(PgNode& primary) {
+  RETURN_IF_ERROR(RunPgTool(
+      {Tool("pg_basebackup"), "-h", "127.0.0.1", "-p", std::to_string(primary.port()), "-U",
+       kPgUser, "-D", data_dir().string(), "-R", "-X", "stream", "-c", "fast", "--no-sync"}));
+  // The copied postgresql.conf carries the primary's port, socket and cluster_name; ours follow.
+  RETURN_IF_ERROR(WriteConfig());
+  RETURN_IF_ERROR(Start());
+  RETURN_IF_ERROR(WaitForValue("select pg_is_in_recovery()", "t", kStreamingTimeout));
+  return primary.WaitForValue(
+      "select count(*) from pg_stat_replication where state = 'streaming' and "
+      "application_name = '" +
+          cluster_name() + "'",
+      "1", kStreamingTimeout);
+}
+
+Status PgNode::RebuildAsReplica(PgNode& primary) {
+  if (&primary == this) return InvalidArgument(cluster_name() + ": cannot replicate itself");
+  RETURN_IF_ERROR(Stop(PgStopMode::kImmediate));
+  std::error_code ec;
+  std::filesystem::remove_all(data_dir(), ec);
+  if (ec) return Internal(cluster_name() + ": cannot remove " + data_dir().string());
+  role_ = PgRole::kReplica;
+  return Annotate(CloneFrom(primary), cluster_name());
 }
 
 Status PgNode::WriteConfig() {
@@ -220,6 +230,11 @@ Status PgNode::Promote() {
       RunPgTool({Tool("pg_ctl"), "-D", data_dir().string(), "-w", "-t", "60", "promote"}));
   role_ = PgRole::kPrimary;
   return Status::Ok();
+}
+
+Status PgNode::Kill() {
+  if (!running_) return Unavailable(cluster_name() + " is not running");
+  return KillHard();
 }
 
 Status PgNode::Freeze() {

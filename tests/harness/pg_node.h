@@ -46,6 +46,13 @@ class PgNode {
   Status Start();
   // pg_ctl promote -w: the replica leaves recovery and becomes a primary on a new timeline.
   Status Promote();
+  // SIGKILL to the postmaster and all its children at once, like a crashed host: no shutdown
+  // checkpoint, clients see their connections reset. Returns once every process is gone.
+  Status Kill();
+  // Makes this node a streaming replica of `primary` again: stops it (immediately) if it runs,
+  // removes its data directory, then pg_basebackup, start and wait for streaming as
+  // StartReplica does; same port and directory. REQUIRES: primary is running and is not this.
+  Status RebuildAsReplica(PgNode& primary);
   // SIGSTOP / SIGCONT the postmaster and all its children: the node accepts TCP connections
   // but never answers, like a hung host.
   Status Freeze();
@@ -75,6 +82,8 @@ class PgNode {
   Status WriteConfig();
   Status ReadPid();
   Status KillHard();
+  // pg_basebackup from `primary` into an empty data dir, start, wait until streaming.
+  Status CloneFrom(PgNode& primary);
   static Result<std::unique_ptr<PgNode>> Prepare(PgNodeSpec spec, PgRole role);
 
   PgNodeSpec spec_;

@@ -1,0 +1,91 @@
+// libpq writes through a port, repeated on a thread with every attempt recorded.
+#include "bench/write_loop.h"
+
+#include "agent/pq_session.h"
+#include "common/clock.h"
+
+namespace shardgate::bench {
+namespace {
+
+constexpr const char* kWriteSql =
+    "create table if not exists failover_bench_writes ("
+    "id bigserial primary key, at timestamptz not null default now());"
+    "insert into failover_bench_writes default values returning current_setting('cluster_name')";
+
+// Quotes a libpq connection-string value.
+std::string ConnValue(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+WriteOnce MakePgWriter(int port, const std::string& pg_options,
+                       std::chrono::milliseconds attempt_timeout) {
+  // client_min_messages: `create table if not exists` notices would flood stderr.
+  std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port) +
+                         " user=postgres dbname=postgres sslmode=disable"
+                         " application_name=failover-bench options=" +
+                         ConnValue("-c client_min_messages=warning " + pg_options);
+  return [conninfo, attempt_timeout]() -> Result<std::string> {
+    SystemClock clock;
+    agent::PqSession session(clock, conninfo, attempt_timeout);
+    ASSIGN_OR_RETURN(agent::QueryResult r, session.Query(kWriteSql, clock.Now() + attempt_timeout));
+    if (r.rows.size() != 1 || r.rows[0].empty() || !r.rows[0][0].has_value()) {
+      return ProtocolError("the insert returned no row");
+    }
+    return *r.rows[0][0];
+  };
+}
+
+WriteLoop::WriteLoop(WriteOnce write_once, std::chrono::milliseconds period)
+    : write_once_(std::move(write_once)), period_(period) {}
+
+WriteLoop::~WriteLoop() { Stop(); }
+
+void WriteLoop::Start() {
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void WriteLoop::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void WriteLoop::Run() {
+  auto next = std::chrono::steady_clock::now();
+  while (!stop_) {
+    std::this_thread::sleep_until(next);
+    WriteAttempt attempt;
+    attempt.start = std::chrono::steady_clock::now();
+    next = attempt.start + period_;
+    Result<std::string> r = write_once_();
+    attempt.end = std::chrono::steady_clock::now();
+    attempt.ok = r.ok();
+    attempt.detail = r.ok() ? *r : r.status().ToString();
+    std::lock_guard<std::mutex> lock(mu_);
+    attempts_.push_back(std::move(attempt));
+  }
+}
+
+std::optional<WriteAttempt> WriteLoop::FirstSuccessFrom(std::chrono::steady_clock::time_point from,
+                                                        const std::string& node) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const WriteAttempt& a : attempts_) {
+    if (a.ok && a.start >= from && a.detail == node) return a;
+  }
+  return std::nullopt;
+}
+
+std::optional<WriteAttempt> WriteLoop::Last() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (attempts_.empty()) return std::nullopt;
+  return attempts_.back();
+}
+
+}  // namespace shardgate::bench
