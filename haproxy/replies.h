@@ -45,6 +45,9 @@ Result<ProcessInfo> ParseShowInfo(std::string_view reply);
 // Refuses (kProtocol, quoting the line) an srv_op_state or srv_admin_state HAProxy 2.6 does not
 // define, as well as short lines and non-numeric fields.
 Result<std::vector<ServerState>> ParseServersState(std::string_view reply);
+// `show backend`: "# name" then one backend name per line. kProtocol (quoting the line) without
+// that header or for a line that is not one name.
+Result<std::vector<std::string>> ParseShowBackend(std::string_view reply);
 // `show map <file>` lines "<ref> <key> <value>" -> (key, value) pairs.
 Result<std::vector<std::pair<std::string, std::string>>> ParseShowMap(std::string_view reply);
 // `prepare map` -> "New version created: <n>".
