@@ -76,6 +76,11 @@ Status Unexpected(std::string_view what, std::string_view reply) {
 
 }  // namespace
 
+bool IsMissingMapKeyReply(std::string_view reply) {
+  std::string_view text = Trim(reply);
+  return text == "entry not found." || text == "Key not found.";
+}
+
 Status CheckCommandReply(std::string_view command, std::string_view reply) {
   std::string_view text = Trim(reply);
   if (text.empty()) return Status::Ok();

@@ -54,6 +54,8 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseShowMap(std::strin
 Result<uint64_t> ParsePrepareMap(std::string_view reply);
 // `get map <file> <key>` -> the value, or nullopt when HAProxy says "found=no".
 Result<std::optional<std::string>> ParseGetMap(std::string_view reply);
+// True for HAProxy's answer to `set map` / `del map` of a key the map does not hold.
+bool IsMissingMapKeyReply(std::string_view reply);
 // Checks the reply of a state-changing command: empty or a known success sentence is ok;
 // HAProxy's error sentences become kInvalidArgument/kNotFound/kProtocol naming command and reply.
 Status CheckCommandReply(std::string_view command, std::string_view reply);

@@ -175,6 +175,13 @@ TEST_CASE("a show backend reply without its header or with a stray line is a pro
   CHECK(names.status().message() == "unexpected show backend reply: 'shard 1 ro'");
 }
 
+TEST_CASE("set map and del map of a key the map lacks are told apart from an unknown map") {
+  CHECK(IsMissingMapKeyReply(Captured("err_set_map_entry_not_found")));
+  CHECK(IsMissingMapKeyReply(Captured("err_del_map_key_not_found")));
+  CHECK_FALSE(IsMissingMapKeyReply(Captured("err_unknown_map")));
+  CHECK_FALSE(IsMissingMapKeyReply(Captured("add_map_payload")));
+}
+
 TEST_CASE("success replies of state-changing commands are ok") {
   for (const char* name :
        {"ok_set_weight", "ok_set_state_maint", "ok_set_addr", "ok_set_addr_unchanged",

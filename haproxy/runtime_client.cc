@@ -173,20 +173,21 @@ Result<std::vector<std::pair<std::string, std::string>>> RuntimeClient::ShowMap(
 
 Status RuntimeClient::AddMapEntry(std::string_view map_path, std::string_view key,
                                   std::string_view value) {
-  return EditMapEntry("add", map_path, key, value);
+  return EditMapEntry("add", map_path, key, value).status();
 }
 
-Status RuntimeClient::SetMapEntry(std::string_view map_path, std::string_view key,
-                                  std::string_view value) {
+Result<bool> RuntimeClient::SetMapEntry(std::string_view map_path, std::string_view key,
+                                        std::string_view value) {
   return EditMapEntry("set", map_path, key, value);
 }
 
-Status RuntimeClient::DelMapEntry(std::string_view map_path, std::string_view key) {
+Result<bool> RuntimeClient::DelMapEntry(std::string_view map_path, std::string_view key) {
   return EditMapEntry("del", map_path, key, std::nullopt);
 }
 
-Status RuntimeClient::EditMapEntry(std::string_view verb, std::string_view map_path,
-                                   std::string_view key, std::optional<std::string_view> value) {
+Result<bool> RuntimeClient::EditMapEntry(std::string_view verb, std::string_view map_path,
+                                         std::string_view key,
+                                         std::optional<std::string_view> value) {
   RETURN_IF_ERROR(CheckArg("map path", map_path));
   RETURN_IF_ERROR(CheckArg("map key", key));
   std::string command = std::string(verb) + " map " + std::string(map_path) + " " +
@@ -195,7 +196,10 @@ Status RuntimeClient::EditMapEntry(std::string_view verb, std::string_view map_p
     RETURN_IF_ERROR(CheckArg("map value", *value));
     command += " " + std::string(*value);
   }
-  return Run(command);
+  ASSIGN_OR_RETURN(std::string reply, Annotate(socket_.Execute(command), CommandContext(command)));
+  if (IsMissingMapKeyReply(reply)) return false;
+  RETURN_IF_ERROR(CheckCommandReply(command, reply));
+  return true;
 }
 
 Result<DecodedMap> RuntimeClient::ReadRangeMap(std::string_view map_path) {

@@ -238,8 +238,10 @@ TEST_CASE("map entries are added, set and deleted one by one") {
   FakeRuntimeSocket socket;
   RuntimeClient client(socket);
   CHECK(client.AddMapEntry(kShards, "shard_4", "shardgate_spare_1").ok());
-  CHECK(client.SetMapEntry(kShards, "shard_4", "shardgate_spare_2").ok());
-  CHECK(client.DelMapEntry(kShards, "shard_4").ok());
+  Result<bool> set = client.SetMapEntry(kShards, "shard_4", "shardgate_spare_2");
+  CHECK((set.ok() && *set));
+  Result<bool> del = client.DelMapEntry(kShards, "shard_4");
+  CHECK((del.ok() && *del));
   CHECK(socket.commands() == std::vector<std::string>{
                                  std::string("add map ") + kShards + " shard_4 shardgate_spare_1",
                                  std::string("set map ") + kShards + " shard_4 shardgate_spare_2",
@@ -247,23 +249,30 @@ TEST_CASE("map entries are added, set and deleted one by one") {
                              });
 }
 
-TEST_CASE("a map entry HAProxy does not hold is not found, and blanks are refused unsent") {
+TEST_CASE("a key the map lacks is reported as such, unlike a map HAProxy does not know") {
   FakeRuntimeSocket socket;
   socket.ReplyOnce("set map ", std::string("entry not found.\n\n"));
   socket.ReplyOnce("del map ", std::string("Key not found.\n\n"));
-  socket.ReplyOnce("add map ",
-                   std::string("Unknown map identifier. Please use #<id> or <file>.\n\n"));
+  socket.ReplyAlways("del map /unknown",
+                     std::string("Unknown map identifier. Please use #<id> or <file>.\n\n"));
   RuntimeClient client(socket);
-  Status set = client.SetMapEntry("/m", "shard_9", "x");
-  CHECK(set.code() == Code::kNotFound);
-  CHECK(set.message() == "'set map /m shard_9 x' failed: entry not found.");
-  CHECK(client.DelMapEntry("/m", "shard_9").code() == Code::kNotFound);
-  CHECK(client.AddMapEntry("/m", "shard_9", "x").code() == Code::kNotFound);
-  CHECK(socket.commands().size() == 3);
+  Result<bool> set = client.SetMapEntry("/m", "shard_9", "x");
+  CHECK((set.ok() && !*set));
+  Result<bool> del = client.DelMapEntry("/m", "shard_9");
+  CHECK((del.ok() && !*del));
+  del = client.DelMapEntry("/unknown", "shard_9");
+  CHECK(del.status().code() == Code::kNotFound);
+  CHECK(del.status().message() ==
+        "'del map /unknown shard_9' failed: Unknown map identifier. Please use #<id> or <file>.");
+}
+
+TEST_CASE("map edits with blanks are refused unsent") {
+  FakeRuntimeSocket socket;
+  RuntimeClient client(socket);
   CHECK(client.AddMapEntry("/m", "shard 9", "x").code() == Code::kInvalidArgument);
-  CHECK(client.SetMapEntry("/m", "shard_9", "x y").code() == Code::kInvalidArgument);
-  CHECK(client.DelMapEntry("/m", "").code() == Code::kInvalidArgument);
-  CHECK(socket.commands().size() == 3);
+  CHECK(client.SetMapEntry("/m", "shard_9", "x y").status().code() == Code::kInvalidArgument);
+  CHECK(client.DelMapEntry("/m", "").status().code() == Code::kInvalidArgument);
+  CHECK(socket.commands().empty());
 }
 
 }  // namespace
