@@ -57,6 +57,10 @@ Status ValidateShard(const ShardSpec& shard, const std::string& where) {
     return InvalidArgument(where + ".name '" + shard.name + "' must match [A-Za-z0-9_.-]{1,64}");
   }
   if (shard.name == "shardgate") return InvalidArgument(where + ".name 'shardgate' is reserved");
+  if (shard.name.rfind(kSpareBackendPrefix, 0) == 0) {
+    return InvalidArgument(where + ".name '" + shard.name + "' starts with '" +
+                           std::string(kSpareBackendPrefix) + "', reserved for spare backends");
+  }
   std::set<std::string> names;
   for (size_t i = 0; i < shard.rw.size(); ++i) {
     RETURN_IF_ERROR(ValidateServer(shard.rw[i], where + ".rw[" + std::to_string(i) + "]", &names));
@@ -85,6 +89,27 @@ Status ValidatePorts(const ConfigSpec& spec) {
   return Status::Ok();
 }
 
+Status ValidateShardsMap(const ConfigSpec& spec) {
+  if (spec.spare_backends < 0 || spec.spare_backends > kMaxSpareBackends) {
+    return InvalidArgument("spare_backends " + std::to_string(spec.spare_backends) +
+                           " is outside 0.." + std::to_string(kMaxSpareBackends));
+  }
+  if (spec.shards_map_path.empty()) {
+    if (spec.spare_backends == 0) return Status::Ok();
+    return InvalidArgument("spare_backends " + std::to_string(spec.spare_backends) +
+                           " needs shards_map_path (the router finds a spare's shard there)");
+  }
+  if (!IsAbsolutePath(spec.shards_map_path)) {
+    return InvalidArgument("shards_map_path '" + spec.shards_map_path +
+                           "' must be an absolute path without blanks, quotes, '#' or '$'");
+  }
+  if (spec.shards_map_path == spec.ranges_map_path ||
+      spec.shards_map_path == spec.cancel_map_path) {
+    return InvalidArgument("shards_map_path equals ranges_map_path or cancel_map_path");
+  }
+  return Status::Ok();
+}
+
 Status ValidatePaths(const ConfigSpec& spec) {
   const std::pair<const char*, const std::string*> paths[] = {
       {"socket_path", &spec.socket_path},
@@ -101,6 +126,7 @@ Status ValidatePaths(const ConfigSpec& spec) {
   if (spec.ranges_map_path == spec.cancel_map_path) {
     return InvalidArgument("cancel_map_path equals ranges_map_path");
   }
+  RETURN_IF_ERROR(ValidateShardsMap(spec));
   if (spec.log_target != "stdout" && !IsPlainWord(spec.log_target)) {
     return InvalidArgument("log_target '" + spec.log_target +
                            "' is not 'stdout', a path or an address");
@@ -134,7 +160,10 @@ Status ValidateConfigSpec(const ConfigSpec& spec) {
   RETURN_IF_ERROR(ValidatePorts(spec));
   RETURN_IF_ERROR(ValidatePaths(spec));
   RETURN_IF_ERROR(ValidateRouter(spec));
-  if (spec.shards.empty()) return InvalidArgument("shards is empty");
+  // Spare backends alone are a valid start: the controller binds every shard to one.
+  if (spec.shards.empty() && spec.spare_backends == 0) {
+    return InvalidArgument("shards is empty and spare_backends is 0");
+  }
   std::set<std::string> names;
   for (size_t i = 0; i < spec.shards.size(); ++i) {
     std::string where = "shards[" + std::to_string(i) + "]";
@@ -144,6 +173,10 @@ Status ValidateConfigSpec(const ConfigSpec& spec) {
     }
   }
   return Status::Ok();
+}
+
+std::string SpareBackendBase(int index) {
+  return std::string(kSpareBackendPrefix) + std::to_string(index);
 }
 
 ConfigSpec ExampleConfigSpec() {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -33,6 +34,9 @@ struct ConfigSpec {
   std::string lua_dir;      // <repo>/lua
   std::string ranges_map_path;
   std::string cancel_map_path;
+  // Shard -> backend base bindings the router reads for shards without static backends
+  // (docs/interfaces.md); "" = none.
+  std::string shards_map_path;
   std::string key_param;    // empty = router default
   std::string key_pattern;  // empty = router default
   std::string log_target =
@@ -40,7 +44,18 @@ struct ConfigSpec {
   int nbthread = 0;  // 0 = HAProxy default
   std::chrono::milliseconds inspect_delay{5000};
   std::vector<ShardSpec> shards;
+  // Backend pairs shardgate_spare_<i>_rw/_ro (i = 1..N) rendered without servers, so that a shard
+  // added at run time can be bound to one (HAProxy 2.6 cannot create backends). 0..64; more
+  // than 0 needs shards_map_path.
+  int spare_backends = 0;
 };
+
+// Spare backend pair i is "<kSpareBackendPrefix><i>_rw" / "_ro"; shard names may not start so.
+inline constexpr std::string_view kSpareBackendPrefix = "shardgate_spare_";
+inline constexpr int kMaxSpareBackends = 64;
+
+// "shardgate_spare_<index>": the base name of spare backend pair `index` (1-based).
+std::string SpareBackendBase(int index);
 
 // Checks every field; the error names the offending field (e.g. "shards[1].rw[0].port").
 Status ValidateConfigSpec(const ConfigSpec& spec);

@@ -97,6 +97,8 @@ Result<ConfigSpec> ParseConfigSpecJson(std::string_view text) {
                         {"lua_dir", String(&spec.lua_dir)},
                         {"ranges_map_path", String(&spec.ranges_map_path)},
                         {"cancel_map_path", String(&spec.cancel_map_path)},
+                        {"shards_map_path", String(&spec.shards_map_path)},
+                        {"spare_backends", Int(&spec.spare_backends)},
                         {"key_param", String(&spec.key_param)},
                         {"key_pattern", String(&spec.key_pattern)},
                         {"log_target", String(&spec.log_target)},

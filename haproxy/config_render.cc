@@ -38,6 +38,8 @@ void GlobalShardgate(const ConfigSpec& spec, std::string* out) {
   Line(out, "tune.lua.session-timeout " + std::string(kLuaSessionTimeout));
   Line(out, "setenv SHARDGATE_RANGES_MAP " + spec.ranges_map_path);
   Line(out, "setenv SHARDGATE_CANCEL_MAP " + spec.cancel_map_path);
+  if (!spec.shards_map_path.empty())
+    Line(out, "setenv SHARDGATE_SHARDS_MAP " + spec.shards_map_path);
   if (!spec.key_param.empty()) Line(out, "setenv SHARDGATE_KEY_PARAM " + spec.key_param);
   // Single quotes: HAProxy expands nothing inside them, so Lua pattern characters stay literal.
   if (!spec.key_pattern.empty())
@@ -131,6 +133,15 @@ void Proxies(const ConfigSpec& spec, std::string* out) {
   for (const ShardSpec& shard : spec.shards) {
     ShardBackend(spec, shard, false, out);
     ShardBackend(spec, shard, true, out);
+  }
+  if (spec.spare_backends > 0) {
+    out->append("\n# Spare backends: a shard added at run time is bound to one in the shards map.");
+  }
+  for (int i = 1; i <= spec.spare_backends; ++i) {
+    ShardSpec spare;
+    spare.name = SpareBackendBase(i);
+    ShardBackend(spec, spare, false, out);
+    ShardBackend(spec, spare, true, out);
   }
 }
 

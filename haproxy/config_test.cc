@@ -54,10 +54,83 @@ TEST_CASE("validation errors name the offending field") {
   CHECK(ValidateConfigSpec(spec).message() == "ro_port equals rw_port");
   spec = TestSpec();
   spec.shards.clear();
-  CHECK(ValidateConfigSpec(spec).message() == "shards is empty");
+  CHECK(ValidateConfigSpec(spec).message() == "shards is empty and spare_backends is 0");
   spec = TestSpec();
   spec.shards[0].rw[0].weight = 300;
   CHECK(ValidateConfigSpec(spec).message() == "shards[0].rw[0].weight 300 is outside 0..256");
+}
+
+TEST_CASE("spare backends need a shards map, stay within 0..64 and own their name prefix") {
+  ConfigSpec spec = TestSpec();
+  spec.spare_backends = 2;
+  CHECK(ValidateConfigSpec(spec).message() ==
+        "spare_backends 2 needs shards_map_path (the router finds a spare's shard there)");
+  spec.shards_map_path = "/var/lib/shardgate/shardgate_shards.map";
+  CHECK(ValidateConfigSpec(spec).ok());
+  spec.spare_backends = 65;
+  CHECK(ValidateConfigSpec(spec).message() == "spare_backends 65 is outside 0..64");
+  spec.spare_backends = -1;
+  CHECK(ValidateConfigSpec(spec).message() == "spare_backends -1 is outside 0..64");
+  spec.spare_backends = 1;
+  spec.shards_map_path = "shards.map";
+  CHECK(ValidateConfigSpec(spec).message().rfind("shards_map_path 'shards.map' must be", 0) == 0);
+  spec.shards_map_path = spec.ranges_map_path;
+  CHECK(ValidateConfigSpec(spec).message() ==
+        "shards_map_path equals ranges_map_path or cancel_map_path");
+  spec = TestSpec();
+  spec.shards[1].name = "shardgate_spare_1";
+  CHECK(ValidateConfigSpec(spec).message() ==
+        "shards[1].name 'shardgate_spare_1' starts with 'shardgate_spare_', reserved for spare "
+        "backends");
+}
+
+TEST_CASE("a shards map without spares, shards without servers and spares alone are valid") {
+  ConfigSpec spec = TestSpec();
+  spec.shards_map_path = "/var/lib/shardgate/shardgate_shards.map";
+  CHECK(ValidateConfigSpec(spec).ok());
+  for (ShardSpec& shard : spec.shards) {
+    shard.rw.clear();
+    shard.ro.clear();
+  }
+  CHECK(ValidateConfigSpec(spec).ok());
+  spec.shards.clear();
+  spec.spare_backends = 1;
+  CHECK(ValidateConfigSpec(spec).ok());
+}
+
+TEST_CASE("spare backends are rendered after the shards, configured as shard backends, empty") {
+  ConfigSpec spec = TestSpec();
+  spec.shards_map_path = "/var/lib/shardgate/shardgate_shards.map";
+  spec.spare_backends = 2;
+  std::string cfg = RenderConfig(spec);
+  size_t env = At(cfg, "setenv SHARDGATE_SHARDS_MAP /var/lib/shardgate/shardgate_shards.map\n");
+  CHECK(env < At(cfg, "lua-load "));
+  size_t last_shard = At(cfg, "backend shard_3_ro\n");
+  size_t spare = At(cfg, "backend shardgate_spare_1_rw\n");
+  CHECK(last_shard < spare);
+  // Each spare section equals a shard section of a shard without servers, but for its name.
+  ConfigSpec empty = spec;
+  empty.spare_backends = 0;
+  empty.shards = {ShardSpec{"x", {}, {}}};
+  std::string shard_cfg = RenderConfig(empty);
+  std::string shard_rw = shard_cfg.substr(At(shard_cfg, "backend x_rw\n"));
+  shard_rw = shard_rw.substr(0, shard_rw.find("\n\n") + 1);
+  for (const char* name : {"shardgate_spare_1_rw", "shardgate_spare_2_rw"}) {
+    CAPTURE(name);
+    std::string section = cfg.substr(At(cfg, std::string("backend ") + name + "\n"));
+    section = section.substr(0, section.find("\n\n") + 1);
+    CHECK(section.substr(section.find('\n')) == shard_rw.substr(shard_rw.find('\n')));
+    CHECK(section.find("server ") == std::string::npos);
+  }
+  At(cfg, "backend shardgate_spare_2_ro\n");
+  CHECK(cfg.find("shardgate_spare_3") == std::string::npos);
+  At(RenderFragment(spec), "backend shardgate_spare_2_ro\n");
+}
+
+TEST_CASE("without a shards map the router gets no SHARDGATE_SHARDS_MAP and no spares exist") {
+  std::string cfg = RenderConfig(TestSpec());
+  CHECK(cfg.find("SHARDGATE_SHARDS_MAP") == std::string::npos);
+  CHECK(cfg.find("shardgate_spare_") == std::string::npos);
 }
 
 TEST_CASE("frontends carry the interface rules in the documented order") {
@@ -175,13 +248,15 @@ TEST_CASE("the JSON spec reads every field and rejects unknown keys by path") {
     "bind_host": "0.0.0.0", "rw_port": 1, "ro_port": 2, "stats_port": 3,
     "socket_path": "/s", "lua_dir": "/l", "ranges_map_path": "/r", "cancel_map_path": "/c",
     "key_param": "p", "key_pattern": "k", "log_target": "/dev/log", "nbthread": 4,
-    "inspect_delay_ms": 2500,
+    "inspect_delay_ms": 2500, "shards_map_path": "/m", "spare_backends": 3,
     "shards": [{"name": "a", "rw": [{"name": "n1", "host": "h", "port": 5, "weight": 9}],
                 "ro": [{"name": "n2", "host": "h", "port": 6, "backup": true}]}]})");
   REQUIRE(spec.ok());
   CHECK(spec->bind_host == "0.0.0.0");
   CHECK(spec->nbthread == 4);
   CHECK(spec->inspect_delay == std::chrono::milliseconds(2500));
+  CHECK(spec->shards_map_path == "/m");
+  CHECK(spec->spare_backends == 3);
   REQUIRE(spec->shards.size() == 1);
   CHECK(spec->shards[0].rw[0].weight == 9);
   CHECK(spec->shards[0].ro[0].backup);

@@ -16,10 +16,11 @@ constexpr std::array<std::string_view, 6> kSuccessPrefixes = {
     "IP changed from",        "port changed from", "no need to change",
 };
 
-// Sentences that mean "the thing named does not exist".
-constexpr std::array<std::string_view, 5> kNotFoundPrefixes = {
-    "No such backend.",       "No such server.", "Can't find backend.",
-    "Unknown map identifier", "No such map",
+// Sentences that mean "the thing named does not exist" (the last two: `set map` and `del map`
+// of a key the map does not hold).
+constexpr std::array<std::string_view, 7> kNotFoundPrefixes = {
+    "No such backend.", "No such server.",  "Can't find backend.", "Unknown map identifier",
+    "No such map",      "entry not found.", "Key not found.",
 };
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -74,6 +75,11 @@ Status Unexpected(std::string_view what, std::string_view reply) {
 }
 
 }  // namespace
+
+bool IsMissingMapKeyReply(std::string_view reply) {
+  std::string_view text = Trim(reply);
+  return text == "entry not found." || text == "Key not found.";
+}
 
 Status CheckCommandReply(std::string_view command, std::string_view reply) {
   std::string_view text = Trim(reply);
@@ -198,6 +204,21 @@ Result<std::vector<ServerState>> ParseServersState(std::string_view reply) {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+Result<std::vector<std::string>> ParseShowBackend(std::string_view reply) {
+  std::vector<std::string_view> lines = SplitLines(reply);
+  if (lines.empty() || Trim(lines[0]) != "# name") return Unexpected("show backend", reply);
+  std::vector<std::string> names;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::string_view name = Trim(lines[i]);
+    if (name.empty()) continue;
+    if (SplitSpaces(name).size() != 1 || name.front() == '#') {
+      return Unexpected("show backend", lines[i]);
+    }
+    names.emplace_back(name);
+  }
+  return names;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> ParseShowMap(std::string_view reply) {

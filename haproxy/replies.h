@@ -45,12 +45,17 @@ Result<ProcessInfo> ParseShowInfo(std::string_view reply);
 // Refuses (kProtocol, quoting the line) an srv_op_state or srv_admin_state HAProxy 2.6 does not
 // define, as well as short lines and non-numeric fields.
 Result<std::vector<ServerState>> ParseServersState(std::string_view reply);
+// `show backend`: "# name" then one backend name per line. kProtocol (quoting the line) without
+// that header or for a line that is not one name.
+Result<std::vector<std::string>> ParseShowBackend(std::string_view reply);
 // `show map <file>` lines "<ref> <key> <value>" -> (key, value) pairs.
 Result<std::vector<std::pair<std::string, std::string>>> ParseShowMap(std::string_view reply);
 // `prepare map` -> "New version created: <n>".
 Result<uint64_t> ParsePrepareMap(std::string_view reply);
 // `get map <file> <key>` -> the value, or nullopt when HAProxy says "found=no".
 Result<std::optional<std::string>> ParseGetMap(std::string_view reply);
+// True for HAProxy's answer to `set map` / `del map` of a key the map does not hold.
+bool IsMissingMapKeyReply(std::string_view reply);
 // Checks the reply of a state-changing command: empty or a known success sentence is ok;
 // HAProxy's error sentences become kInvalidArgument/kNotFound/kProtocol naming command and reply.
 Status CheckCommandReply(std::string_view command, std::string_view reply);

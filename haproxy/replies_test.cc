@@ -157,6 +157,31 @@ TEST_CASE("get map yields the value, or nothing when the key is absent") {
   CHECK_FALSE(ParseGetMap(Captured("err_unknown_map")).ok());
 }
 
+TEST_CASE("show backend yields every backend name in order") {
+  Result<std::vector<std::string>> names = ParseShowBackend(Captured("show_backend"));
+  REQUIRE(names.ok());
+  CHECK(*names == std::vector<std::string>{"shardgate_cancel", "shard_1_rw", "shard_1_ro",
+                                           "shardgate_spare_1_rw", "shardgate_spare_1_ro"});
+  names = ParseShowBackend("# name\n\n");
+  REQUIRE(names.ok());
+  CHECK(names->empty());
+}
+
+TEST_CASE("a show backend reply without its header or with a stray line is a protocol error") {
+  CHECK(ParseShowBackend("").status().code() == Code::kProtocol);
+  CHECK(ParseShowBackend(Captured("err_unknown_command")).status().code() == Code::kProtocol);
+  Result<std::vector<std::string>> names = ParseShowBackend("# name\nshard_1_rw\nshard 1 ro\n");
+  CHECK(names.status().code() == Code::kProtocol);
+  CHECK(names.status().message() == "unexpected show backend reply: 'shard 1 ro'");
+}
+
+TEST_CASE("set map and del map of a key the map lacks are told apart from an unknown map") {
+  CHECK(IsMissingMapKeyReply(Captured("err_set_map_entry_not_found")));
+  CHECK(IsMissingMapKeyReply(Captured("err_del_map_key_not_found")));
+  CHECK_FALSE(IsMissingMapKeyReply(Captured("err_unknown_map")));
+  CHECK_FALSE(IsMissingMapKeyReply(Captured("add_map_payload")));
+}
+
 TEST_CASE("success replies of state-changing commands are ok") {
   for (const char* name :
        {"ok_set_weight", "ok_set_state_maint", "ok_set_addr", "ok_set_addr_unchanged",
@@ -172,6 +197,8 @@ TEST_CASE("error replies become errors naming the command and HAProxy's words") 
   CHECK(s.message() == "'set server nope/pg1 weight 10' failed: No such backend.");
   CHECK(CheckCommandReply("x", Captured("err_no_such_server")).code() == Code::kNotFound);
   CHECK(CheckCommandReply("x", Captured("err_unknown_map")).code() == Code::kNotFound);
+  CHECK(CheckCommandReply("x", Captured("err_set_map_entry_not_found")).code() == Code::kNotFound);
+  CHECK(CheckCommandReply("x", Captured("err_del_map_key_not_found")).code() == Code::kNotFound);
   CHECK(CheckCommandReply("x", Captured("err_unknown_command")).code() == Code::kProtocol);
   CHECK(
       CheckCommandReply("frobnicate", Captured("err_unknown_command")).message() ==

@@ -77,6 +77,12 @@ Result<std::vector<ServerState>> RuntimeClient::ShowServersState(std::string_vie
   return Annotate(ParseServersState(reply), CommandContext(command));
 }
 
+Result<std::vector<std::string>> RuntimeClient::ShowBackends() {
+  const std::string command = "show backend";
+  ASSIGN_OR_RETURN(std::string reply, Query(command));
+  return Annotate(ParseShowBackend(reply), CommandContext(command));
+}
+
 Status RuntimeClient::SetServerWeight(std::string_view backend, std::string_view server,
                                       int weight) {
   RETURN_IF_ERROR(CheckServerRef(backend, server));
@@ -163,6 +169,37 @@ Result<std::vector<std::pair<std::string, std::string>>> RuntimeClient::ShowMap(
   const std::string command = "show map " + std::string(map_path);
   ASSIGN_OR_RETURN(std::string reply, Query(command));
   return Annotate(ParseShowMap(reply), CommandContext(command));
+}
+
+Status RuntimeClient::AddMapEntry(std::string_view map_path, std::string_view key,
+                                  std::string_view value) {
+  return EditMapEntry("add", map_path, key, value).status();
+}
+
+Result<bool> RuntimeClient::SetMapEntry(std::string_view map_path, std::string_view key,
+                                        std::string_view value) {
+  return EditMapEntry("set", map_path, key, value);
+}
+
+Result<bool> RuntimeClient::DelMapEntry(std::string_view map_path, std::string_view key) {
+  return EditMapEntry("del", map_path, key, std::nullopt);
+}
+
+Result<bool> RuntimeClient::EditMapEntry(std::string_view verb, std::string_view map_path,
+                                         std::string_view key,
+                                         std::optional<std::string_view> value) {
+  RETURN_IF_ERROR(CheckArg("map path", map_path));
+  RETURN_IF_ERROR(CheckArg("map key", key));
+  std::string command = std::string(verb) + " map " + std::string(map_path) + " " +
+                        std::string(key);
+  if (value.has_value()) {
+    RETURN_IF_ERROR(CheckArg("map value", *value));
+    command += " " + std::string(*value);
+  }
+  ASSIGN_OR_RETURN(std::string reply, Annotate(socket_.Execute(command), CommandContext(command)));
+  if (IsMissingMapKeyReply(reply)) return false;
+  RETURN_IF_ERROR(CheckCommandReply(command, reply));
+  return true;
 }
 
 Result<DecodedMap> RuntimeClient::ReadRangeMap(std::string_view map_path) {

@@ -34,6 +34,8 @@ class RuntimeClient {
   Result<ProcessInfo> ShowInfo();
   // All backends when `backend` is empty.
   Result<std::vector<ServerState>> ShowServersState(std::string_view backend = "");
+  // The names of every backend, in configuration order (`show backend`).
+  Result<std::vector<std::string>> ShowBackends();
 
   Status SetServerWeight(std::string_view backend, std::string_view server, int weight);
   // state: "ready", "drain" or "maint".
@@ -54,6 +56,13 @@ class RuntimeClient {
   Result<std::string> GetMapValue(std::string_view map_path, std::string_view key);
   // The map's entries as `show map` lists them.
   Result<std::vector<std::pair<std::string, std::string>>> ShowMap(std::string_view map_path);
+  // One entry of a map, changed at once for every reader; kNotFound for an unknown map. Add
+  // appends even when the key is there (HAProxy then holds both, and Set and Del act on every
+  // entry of the key), so add only keys the map lacks. Set and Del return false, changing
+  // nothing, when the map holds no such key.
+  Status AddMapEntry(std::string_view map_path, std::string_view key, std::string_view value);
+  Result<bool> SetMapEntry(std::string_view map_path, std::string_view key, std::string_view value);
+  Result<bool> DelMapEntry(std::string_view map_path, std::string_view key);
   // The version in the range map's meta entry, 0 when the map has none: one `get map`, so
   // a caller can tell whether HAProxy runs a version without reading the whole map.
   Result<uint64_t> RangeMapVersion(std::string_view map_path);
@@ -78,6 +87,10 @@ class RuntimeClient {
   Result<std::string> Query(const std::string& command);
   // The value of `key`, nullopt when the map has no such key.
   Result<std::optional<std::string>> LookupMap(std::string_view map_path, std::string_view key);
+  // "<verb> map <file> <key>[ <value>]" for add, set and del; false when HAProxy says the map
+  // holds no such key.
+  Result<bool> EditMapEntry(std::string_view verb, std::string_view map_path, std::string_view key,
+                            std::optional<std::string_view> value);
   // The current meta version of the map plus one (1 for a map without meta).
   Result<uint64_t> NextMapVersion(std::string_view map_path);
   // Sends the entries as "add map @<generation>" payload commands of bounded size.

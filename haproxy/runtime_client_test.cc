@@ -211,5 +211,69 @@ TEST_CASE("reading the range map decodes what show map lists") {
   CHECK(map->segments == std::vector<model::Segment>{{-5, 5, "a"}, {6, 9, "b"}});
 }
 
+TEST_CASE("show backend lists the backend names HAProxy prints") {
+  FakeRuntimeSocket socket;
+  socket.ReplyOnce("show backend",
+                   std::string("# name\nshardgate_cancel\nshardgate_spare_1_rw\n\n"));
+  RuntimeClient client(socket);
+  Result<std::vector<std::string>> names = client.ShowBackends();
+  REQUIRE(names.ok());
+  CHECK(*names == std::vector<std::string>{"shardgate_cancel", "shardgate_spare_1_rw"});
+  CHECK(socket.commands() == std::vector<std::string>{"show backend"});
+}
+
+TEST_CASE("a garbled show backend reply is a protocol error naming the command") {
+  FakeRuntimeSocket socket;
+  socket.ReplyOnce("show backend", std::string("shard_1_rw\nshard_1_ro\n\n"));
+  socket.ReplyOnce("show backend", std::string("Permission denied\n\n"));
+  RuntimeClient client(socket);
+  Result<std::vector<std::string>> names = client.ShowBackends();
+  CHECK(names.status().code() == Code::kProtocol);
+  CHECK(names.status().message() == "'show backend': unexpected show backend reply: 'shard_1_rw'");
+  CHECK(client.ShowBackends().status().code() == Code::kPermissionDenied);
+}
+
+TEST_CASE("map entries are added, set and deleted one by one") {
+  constexpr const char* kShards = "/var/lib/shardgate/shardgate_shards.map";
+  FakeRuntimeSocket socket;
+  RuntimeClient client(socket);
+  CHECK(client.AddMapEntry(kShards, "shard_4", "shardgate_spare_1").ok());
+  Result<bool> set = client.SetMapEntry(kShards, "shard_4", "shardgate_spare_2");
+  CHECK((set.ok() && *set));
+  Result<bool> del = client.DelMapEntry(kShards, "shard_4");
+  CHECK((del.ok() && *del));
+  CHECK(socket.commands() == std::vector<std::string>{
+                                 std::string("add map ") + kShards + " shard_4 shardgate_spare_1",
+                                 std::string("set map ") + kShards + " shard_4 shardgate_spare_2",
+                                 std::string("del map ") + kShards + " shard_4",
+                             });
+}
+
+TEST_CASE("a key the map lacks is reported as such, unlike a map HAProxy does not know") {
+  FakeRuntimeSocket socket;
+  socket.ReplyOnce("set map ", std::string("entry not found.\n\n"));
+  socket.ReplyOnce("del map ", std::string("Key not found.\n\n"));
+  socket.ReplyAlways("del map /unknown",
+                     std::string("Unknown map identifier. Please use #<id> or <file>.\n\n"));
+  RuntimeClient client(socket);
+  Result<bool> set = client.SetMapEntry("/m", "shard_9", "x");
+  CHECK((set.ok() && !*set));
+  Result<bool> del = client.DelMapEntry("/m", "shard_9");
+  CHECK((del.ok() && !*del));
+  del = client.DelMapEntry("/unknown", "shard_9");
+  CHECK(del.status().code() == Code::kNotFound);
+  CHECK(del.status().message() ==
+        "'del map /unknown shard_9' failed: Unknown map identifier. Please use #<id> or <file>.");
+}
+
+TEST_CASE("map edits with blanks are refused unsent") {
+  FakeRuntimeSocket socket;
+  RuntimeClient client(socket);
+  CHECK(client.AddMapEntry("/m", "shard 9", "x").code() == Code::kInvalidArgument);
+  CHECK(client.SetMapEntry("/m", "shard_9", "x y").status().code() == Code::kInvalidArgument);
+  CHECK(client.DelMapEntry("/m", "").status().code() == Code::kInvalidArgument);
+  CHECK(socket.commands().empty());
+}
+
 }  // namespace
 }  // namespace shardgate::haproxy

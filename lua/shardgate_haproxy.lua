@@ -11,6 +11,7 @@ local key = require("shardgate.key")
 local rangemap = require("shardgate.rangemap")
 local pgproto = require("shardgate.pgproto")
 local cancel = require("shardgate.cancel")
+local backends = require("shardgate.backends")
 
 local core, Map = core, Map
 local tostring, sub, unpack = tostring, string.sub, string.unpack
@@ -63,6 +64,7 @@ end
 
 local RANGES_MAP = required_env("SHARDGATE_RANGES_MAP")
 local CANCEL_MAP = required_env("SHARDGATE_CANCEL_MAP")
+local SHARDS_MAP = env("SHARDGATE_SHARDS_MAP") -- shard -> spare backend base; optional
 local CANCEL_TTL = tonumber(env("SHARDGATE_CANCEL_TTL", tostring(cancel.DEFAULT_TTL)))
 local KEY_PARAM = env("SHARDGATE_KEY_PARAM", key.DEFAULT_PARAM)
 local KEY_PATTERN = env("SHARDGATE_KEY_PATTERN")
@@ -100,6 +102,7 @@ local now_sec = core.now().sec
 
 local ranges = Map.new(RANGES_MAP, Map._str)
 local cancels = Map.new(CANCEL_MAP, Map._str)
+local bindings = SHARDS_MAP and Map.new(SHARDS_MAP, Map._str)
 local loader = rangemap.new_loader(function(k)
   return ranges:lookup(k)
 end)
@@ -210,20 +213,18 @@ local function read_packet(txn)
   end
 end
 
--- "<shard>_<role>" of the shards whose backend exists, built once per name: HAProxy 2.6
--- cannot add backends at run time, so a name found once stays valid until a reload (a new
--- Lua state). Unknown names are not cached (the map may name anything). Saves a string
--- concatenation and a core.backends lookup per connection; nbsrv stays per connection.
--- The route reads BACKENDS[role][shard] itself; this is the miss path.
-local BACKENDS = { rw = {}, ro = {} }
-local function find_backend(shard, role)
-  local name = shard .. "_" .. role
-  if core.backends[name] then
-    BACKENDS[role][shard] = name
-    return name
-  end
-  return nil
-end
+-- A shard's backend: its static "<shard>_<role>", else the spare its shards-map binding names
+-- (shardgate.backends). Static names are kept once found: HAProxy 2.6 cannot add backends at
+-- run time, so a name found once stays valid until a reload (a new Lua state). The route reads
+-- STATIC[role][shard] itself, which saves a string concatenation and a core.backends lookup per
+-- connection; resolver:find is the miss path, taken on every connection of a bound shard (one
+-- shards-map lookup), since bindings change at run time. nbsrv stays per connection.
+local resolver = backends.new(function(name)
+  return core.backends[name] ~= nil
+end, bindings and function(shard)
+  return bindings:lookup(shard)
+end)
+local STATIC = resolver.static
 
 -- Routes a complete StartupMessage (buf's first len bytes). The hot path: no table is
 -- built, only the two values needed are copied out of buf.
@@ -252,11 +253,15 @@ local function route_startup(txn, frontend_role, buf, len)
       " (range map version " .. map.version .. ")")
   end
   txn:set_var("txn.shardgate_shard", shard)
-  local backend = BACKENDS[role][shard] or find_backend(shard, role)
+  local backend = STATIC[role][shard]
   if not backend then
-    backend = shard .. "_" .. role
-    return refuse(txn, "no_backend", "shardgate: shard " .. shard .. " of shard key " .. key_text ..
-      " has no HAProxy backend " .. backend)
+    local base
+    backend, base = resolver:find(shard, role)
+    if not backend then
+      return refuse(txn, "no_backend", "shardgate: shard " .. shard .. " of shard key " ..
+        key_text .. " has no HAProxy backend (static or bound): " ..
+        backends.why_missing(shard, role, base, bindings ~= nil))
+    end
   end
   if txn.f:nbsrv(backend) < 1 then
     return refuse(txn, "no_server", "shardgate: no available " .. role .. " server for shard " ..
@@ -426,5 +431,6 @@ core.register_task(function()
 end)
 
 log(core.Info, "router_loaded", "ranges_map", RANGES_MAP, "cancel_map", CANCEL_MAP,
+  "shards_map", SHARDS_MAP or "none",
   "key_param", KEY_PARAM, "key_pattern", KEY_PATTERN or "default", "cancel_ttl", CANCEL_TTL,
   "lua_thread", core.thread or 0, "cancel_records", MIRROR_CANCELS and "state+map" or "state")

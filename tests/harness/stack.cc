@@ -106,6 +106,8 @@ haproxy::ConfigSpec Stack::BuildSpec() const {
   spec.lua_dir = (options_.source_dir / "lua").string();
   spec.ranges_map_path = (dir() / "shardgate_ranges.map").string();
   spec.cancel_map_path = (dir() / "shardgate_cancel.map").string();
+  spec.shards_map_path = (dir() / "shardgate_shards.map").string();
+  spec.spare_backends = options_.spare_backends;
   for (const auto& [shard, nodes] : shards_) {
     haproxy::ShardSpec s;
     s.name = shard;
@@ -137,7 +139,8 @@ Status Stack::StartHaproxy() {
     RETURN_IF_ERROR(model::ValidateSegments(options_.segments));
     map_text = haproxy::RenderMapFile(options_.segments, 1);
   }
-  ho.files = {{spec_.ranges_map_path, map_text}, {spec_.cancel_map_path, ""}};
+  ho.files = {
+      {spec_.ranges_map_path, map_text}, {spec_.cancel_map_path, ""}, {spec_.shards_map_path, ""}};
   ASSIGN_OR_RETURN(std::unique_ptr<HaproxyProcess> hp, HaproxyProcess::Start(std::move(ho)));
   haproxy_ = &Adopt(std::move(hp));
   return Status::Ok();
@@ -269,6 +272,7 @@ void Stack::PublishEnv() {
   AddEnv("SHARDGATE_HAPROXY_CONFIG", haproxy_->config_path().string());
   AddEnv("SHARDGATE_HAPROXY_LOG", haproxy_->log_path().string());
   AddEnv("SHARDGATE_RANGES_MAP", spec_.ranges_map_path);
+  AddEnv("SHARDGATE_SHARDS_MAP", spec_.shards_map_path);
 }
 
 void Stack::PublishControlPlaneEnv() {

@@ -26,7 +26,10 @@ struct StackOptions {
   int replicas = 1;                      // per shard; nodes are n1 (primary), n2, ...
   bool haproxy = true;                   // start HAProxy with the router
   std::vector<model::Segment> segments;  // initial range map (version 1); empty = no map
-  int rw_port = 0;                       // HAProxy frontends and stats; 0 = a free port
+  // Empty backend pairs shardgate_spare_<i>_rw/_ro for shards added at run time. The shards
+  // map (config_spec().shards_map_path) is always there, empty at start.
+  int spare_backends = 0;
+  int rw_port = 0;  // HAProxy frontends and stats; 0 = a free port
   int ro_port = 0;
   int stats_port = 0;
   std::filesystem::path parent_dir = "/tmp";  // the stack's work directory is created here

@@ -85,6 +85,41 @@ TEST_CASE("haproxy -c accepts the fragment loaded after an existing configuratio
   CheckAccepted({base, fragment});
 }
 
+// Renders `spec` into `dir`/haproxy.cfg and runs `haproxy -c` on it.
+void CheckRenderingAccepted(const ConfigSpec& spec, const std::filesystem::path& dir) {
+  Status valid = ValidateConfigSpec(spec);
+  REQUIRE_MESSAGE(valid.ok(), valid.ToString());
+  const std::string cfg = (dir / "haproxy.cfg").string();
+  Write(cfg, RenderConfig(spec));
+  CheckAccepted({cfg});
+}
+
+TEST_CASE("haproxy -c accepts spare backends and the router reading a shards map") {
+  Result<std::unique_ptr<TempDir>> dir = TempDir::Create("sg-haproxy-spares");
+  REQUIRE(dir.ok());
+  ConfigSpec spec = SpecIn((*dir)->path());
+  spec.shards_map_path = ((*dir)->path() / "shardgate_shards.map").string();
+  spec.spare_backends = 2;
+  Write(spec.shards_map_path, "shard_4 shardgate_spare_1\n");
+  CheckRenderingAccepted(spec, (*dir)->path());
+}
+
+TEST_CASE("haproxy -c accepts shards without servers, and spare backends without shards") {
+  Result<std::unique_ptr<TempDir>> dir = TempDir::Create("sg-haproxy-empty");
+  REQUIRE(dir.ok());
+  ConfigSpec spec = SpecIn((*dir)->path());
+  for (ShardSpec& shard : spec.shards) {
+    shard.rw.clear();
+    shard.ro.clear();
+  }
+  CheckRenderingAccepted(spec, (*dir)->path());
+  spec.shards.clear();
+  spec.shards_map_path = ((*dir)->path() / "shardgate_shards.map").string();
+  spec.spare_backends = 1;
+  Write(spec.shards_map_path, "");
+  CheckRenderingAccepted(spec, (*dir)->path());
+}
+
 // Polls `show info` until HAProxy answers on its stats socket or the deadline passes.
 bool WaitForSocket(RuntimeClient& client, std::chrono::steady_clock::time_point deadline) {
   while (std::chrono::steady_clock::now() < deadline) {

@@ -5,7 +5,7 @@ local fake = require("fake_haproxy")
 local packets = require("packets")
 local rangemap = require("shardgate.rangemap")
 
-local RANGES, CANCELS = "/maps/ranges.map", "/maps/cancel.map"
+local RANGES, CANCELS, SHARDS = "/maps/ranges.map", "/maps/cancel.map", "/maps/shards.map"
 
 local function ranges_map(version, segs)
   local map = {}
@@ -21,6 +21,7 @@ local function setup(env_extra, load_opts)
   local maps = {
     [RANGES] = ranges_map(1, { { -10, -1, "shard_b" }, { 0, 99, "shard_a" } }),
     [CANCELS] = {},
+    [SHARDS] = {},
   }
   local env = { SHARDGATE_RANGES_MAP = RANGES, SHARDGATE_CANCEL_MAP = CANCELS, SHARDGATE_CANCEL_TTL = "60" }
   for k, v in pairs(env_extra or {}) do
@@ -106,6 +107,51 @@ it("refuses an unmapped key, a missing backend and a backend without servers", f
   expect.eq({ r.code, r.sqlstate }, { "no_backend", "08004" })
   expect.truthy(r.message:find("shard_b_rw", 1, true), r.message)
   r = refusal(connect(core, options("-c shardgate.key=5"), "rw", { nbsrv = {} }))
+  expect.eq({ r.code, r.sqlstate }, { "no_server", "57P03" })
+end)
+
+-- setup() with the shards map and two spare backend pairs; shard_b has no static backend.
+local function setup_spares()
+  local core, maps = setup({ SHARDGATE_SHARDS_MAP = SHARDS })
+  for _, name in ipairs({ "shardgate_spare_1_rw", "shardgate_spare_1_ro", "shardgate_spare_2_rw",
+    "shardgate_spare_2_ro" }) do
+    core.backends[name] = {}
+  end
+  return core, maps
+end
+
+local SPARE_SERVERS = { nbsrv = { shard_a_rw = 1, shardgate_spare_1_rw = 1, shardgate_spare_2_rw = 1 } }
+
+it("routes a shard without a static backend to its bound spare and follows a rebinding", function()
+  local core, maps = setup_spares()
+  maps[SHARDS].shard_b = "shardgate_spare_1"
+  local txn = connect(core, options("-c shardgate.key=-5"), "rw", SPARE_SERVERS)
+  expect.eq({ txn.vars["txn.shardgate_backend"], txn.vars["txn.shardgate_shard"] },
+    { "shardgate_spare_1_rw", "shard_b" })
+  maps[SHARDS].shard_b = "shardgate_spare_2"
+  txn = connect(core, options("-c shardgate.key=-5"), "rw", SPARE_SERVERS)
+  expect.eq(txn.vars["txn.shardgate_backend"], "shardgate_spare_2_rw")
+end)
+
+it("keeps a shard with a static backend there whatever the shards map says", function()
+  local core, maps = setup_spares()
+  maps[SHARDS].shard_a = "shardgate_spare_1"
+  local txn = connect(core, options("-c shardgate.key=5"), "rw", SPARE_SERVERS)
+  expect.eq(txn.vars["txn.shardgate_backend"], "shard_a_rw")
+end)
+
+it("refuses an unbound shard, or one bound to a missing spare, saying it has no backend", function()
+  local core, maps = setup_spares()
+  local r = refusal(connect(core, options("-c shardgate.key=-5"), "rw", SPARE_SERVERS))
+  expect.eq({ r.code, r.sqlstate, r.routed }, { "no_backend", "08004", nil })
+  expect.eq(r.message, "shardgate: shard shard_b of shard key -5 has no HAProxy backend (static " ..
+    "or bound): no backend shard_b_rw and no binding in the shards map")
+  maps[SHARDS].shard_b = "shardgate_spare_9"
+  r = refusal(connect(core, options("-c shardgate.key=-5"), "rw", SPARE_SERVERS))
+  expect.truthy(r.message:find("its binding shardgate_spare_9 has no backend shardgate_spare_9_rw",
+    1, true), r.message)
+  maps[SHARDS].shard_b = "shardgate_spare_1"
+  r = refusal(connect(core, options("-c shardgate.key=-5"), "ro", SPARE_SERVERS))
   expect.eq({ r.code, r.sqlstate }, { "no_server", "57P03" })
 end)
 
