@@ -33,10 +33,47 @@ std::vector<ServerCommand> Removals(const InstancePlan& plan,
   return out;
 }
 
-Status SyncServers(haproxy::RuntimeClient& client, const InstancePlan& plan, InstanceMemory& memory,
-                   ApplyOutcome& outcome) {
+// Binds every shard the plan names (nodes and ranges) to a backend base. Without a shards map
+// only static backends count: spare slots the router cannot see are never used.
+Result<std::pair<BackendBinding, std::map<std::string, std::string>>> Bind(
+    haproxy::RuntimeClient& client, const InstancePlan& plan) {
+  ASSIGN_OR_RETURN(std::vector<std::string> backends, client.ShowBackends());
+  std::map<std::string, std::string> current;
+  if (!plan.shards_map_path.empty()) {
+    ASSIGN_OR_RETURN(auto entries, client.ShowMap(plan.shards_map_path));
+    current.insert(entries.begin(), entries.end());
+  } else {
+    std::erase_if(backends,
+                  [](const std::string& b) { return b.rfind("shardgate_spare_", 0) == 0; });
+  }
+  std::vector<std::string> shards;
+  for (const DesiredShard& d : plan.shards) shards.push_back(d.shard);
+  for (const model::Segment& seg : plan.segments) shards.push_back(seg.shard);
+  return std::make_pair(BindBackends(shards, backends, current), std::move(current));
+}
+
+// The desired shards renamed to the backend bases they are bound to; unbound shards dropped.
+std::vector<DesiredShard> OnBackends(const std::vector<DesiredShard>& shards,
+                                     const BackendBinding& binding) {
+  std::vector<DesiredShard> out;
+  for (const DesiredShard& d : shards) {
+    auto base = binding.base.find(d.shard);
+    if (base == binding.base.end()) continue;
+    out.push_back(d);
+    out.back().shard = base->second;
+  }
+  return out;
+}
+
+Status SyncServers(haproxy::RuntimeClient& client, const InstancePlan& in, InstanceMemory& memory,
+                   InstanceReport& report) {
+  ASSIGN_OR_RETURN(auto bound, Bind(client, in));
+  const auto& [binding, current] = bound;
+  InstancePlan plan = in;
+  plan.shards = OnBackends(in.shards, binding);
   ASSIGN_OR_RETURN(std::vector<haproxy::ServerState> states, client.ShowServersState());
   std::vector<ObservedServer> observed = ObserveServers(states);
+  ApplyOutcome& outcome = report.servers;
   outcome = ApplyCommands(client, DiffServers(plan.shards, observed));
   // Removals go after the diff so a server put in maint this round is not deleted before the
   // next one.
@@ -49,7 +86,9 @@ Status SyncServers(haproxy::RuntimeClient& client, const InstancePlan& plan, Ins
   append(outcome.errors, removed.errors);
   append(outcome.done, removed.done);
   append(outcome.refused, removed.refused);
-  return Status::Ok();
+  report.binding = binding;
+  if (plan.shards_map_path.empty()) return Status::Ok();
+  return ApplyMapEdits(client, plan.shards_map_path, DiffBindingMap(current, binding));
 }
 
 }  // namespace
@@ -66,7 +105,7 @@ InstanceReport SyncInstance(haproxy::RuntimeClient& client, const InstancePlan& 
   memory.process = *info;
 
   if (plan.manage_servers) {
-    Status servers = SyncServers(client, plan, memory, report.servers);
+    Status servers = SyncServers(client, plan, memory, report);
     if (!servers.ok()) {
       report.status = servers;
       return report;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "controller/backend_slots.h"
 #include "controller/desired_state.h"
 #include "controller/server_apply.h"
 #include "haproxy/replies.h"
@@ -22,6 +23,9 @@ struct InstancePlan {
   std::vector<model::Segment> segments;  // the flattened range map
   uint64_t map_version = 0;  // the controller's version of `segments`; 0 = leave the map alone
   std::string map_path;      // the str map the router reads
+  // The shard -> spare backend map the router reads (docs/router.md, "Backends"); "" = none:
+  // shards need static backends.
+  std::string shards_map_path;
   // false until the fleet is known: servers are then neither read nor touched (an empty fleet
   // would otherwise put every server in maint).
   bool manage_servers = true;
@@ -42,13 +46,19 @@ struct InstanceReport {
   Status status;           // the error that ended the round early; ok when it ran through
   bool restarted = false;  // a new process since the last round (pid changed, uptime went back)
   ApplyOutcome servers;    // server commands sent and their results
+  // Which backends each shard's servers went to (set when servers were managed), and the
+  // shards with no backend at all (neither static nor a free spare slot).
+  std::optional<BackendBinding> binding;
   bool map_pushed = false;
   uint64_t map_version = 0;  // the version HAProxy runs after the round (0: unknown)
 };
 
 // Brings one HAProxy in line with `plan`: `show info` (a new process means everything set at
-// run time is gone, and this same round puts it back), `show servers state` -> DiffServers ->
-// ApplyCommands, then the map's meta version -> PushRangeMap when it differs. A round that
+// run time is gone, and this same round puts it back); `show backend` and the shards map ->
+// BindBackends (a shard without static backends gets a spare slot); `show servers state` ->
+// DiffServers -> ApplyCommands, servers first and the shards-map edits after (a reused slot's old
+// servers are out of rotation before the new shard is bound to it); then the map's meta version
+// -> PushRangeMap when it differs. A round that
 // cannot read HAProxy changes nothing (fail static) and says why in `status`. Idempotent: a
 // second round with the same plan sends only reads.
 // Thread-safety: one round at a time per instance (`memory` is not locked).

@@ -3,12 +3,15 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "tests/fakes/fake_runtime_socket.h"
 
 namespace shardgate::controller {
 namespace {
 
 constexpr const char* kMap = "/run/shardgate_ranges.map";
+constexpr const char* kBackends = "# name\nshardgate_cancel\nshard_1_rw\nshard_1_ro\n\n";
 constexpr const char* kStateHeader =
     "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight "
     "srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health "
@@ -39,6 +42,7 @@ InstancePlan Plan() {
 void Script(testing::FakeRuntimeSocket& socket, int pid, int uptime, int admin, int weight,
             std::optional<int> map_version) {
   socket.ReplyAlways("show info", Info(pid, uptime));
+  socket.ReplyAlways("show backend", std::string(kBackends));
   socket.ReplyAlways("show servers state", std::string(kStateHeader) +
                                                StateLine("shard_1_rw", "n1", admin, weight) + "\n");
   socket.ReplyAlways("get map", map_version
@@ -73,7 +77,8 @@ TEST_CASE("a round against an HAProxy already in line sends only reads") {
   InstanceReport report = SyncInstance(client, Plan(), memory);
   CHECK(report.status.ok());
   CHECK_FALSE(report.map_pushed);
-  CHECK(socket.commands() == std::vector<std::string>{"show info", "show servers state",
+  CHECK(socket.commands() == std::vector<std::string>{"show info", "show backend",
+                                                      "show servers state",
                                                       "get map " + std::string(kMap) + " meta"});
 }
 
@@ -106,17 +111,20 @@ TEST_CASE("an HAProxy that cannot be read is left exactly as it is") {
 TEST_CASE("a garbled servers reply stops the round before any command is sent") {
   testing::FakeRuntimeSocket socket;
   socket.ReplyAlways("show info", Info(10, 5));
+  socket.ReplyAlways("show backend", std::string(kBackends));
   socket.ReplyAlways("show servers state", std::string("<html>oops</html>\n"));
   haproxy::RuntimeClient client(socket);
   InstanceMemory memory;
   InstanceReport report = SyncInstance(client, Plan(), memory);
   CHECK_FALSE(report.status.ok());
-  CHECK(socket.commands() == std::vector<std::string>{"show info", "show servers state"});
+  CHECK(socket.commands() ==
+        std::vector<std::string>{"show info", "show backend", "show servers state"});
 }
 
 TEST_CASE("a server no node wants is deleted only after remove_after, once in maint") {
   testing::FakeRuntimeSocket socket;
   socket.ReplyAlways("show info", Info(10, 5));
+  socket.ReplyAlways("show backend", std::string(kBackends));
   // n1 is wanted and ready; n9 (a node gone from Consul) sits in maint (admin bit 1).
   socket.ReplyAlways("show servers state", std::string(kStateHeader) +
                                                StateLine("shard_1_rw", "n1", 0, 256) +
@@ -137,6 +145,37 @@ TEST_CASE("a server no node wants is deleted only after remove_after, once in ma
   CHECK(socket.CommandsStartingWith("del server shard_1_rw/n9").size() == 1);
   CHECK(report.servers.done.back().kind == ServerCommand::Kind::kDelServer);
   CHECK(socket.CommandsStartingWith("del server shard_1_rw/n1").empty());
+}
+
+TEST_CASE("a shard without static backends gets a spare slot, servers first, then the binding") {
+  testing::FakeRuntimeSocket socket;
+  Script(socket, 10, 5, /*admin=*/0, /*weight=*/256, 7);
+  socket.Reset();
+  socket.ReplyAlways("show info", Info(10, 5));
+  socket.ReplyAlways("show backend", std::string("# name\nshard_1_rw\nshard_1_ro\n"
+                                                 "shardgate_spare_1_rw\nshardgate_spare_1_ro\n\n"));
+  socket.ReplyAlways("show map", std::string(""));
+  socket.ReplyAlways("show servers state", std::string(kStateHeader) + "\n");
+  socket.ReplyAlways("get map", std::string("type=str, case=sensitive, found=yes, idx=tree, "
+                                            "key=\"meta\", value=\"7|1|1\", type=\"str\"\n"));
+  haproxy::RuntimeClient client(socket);
+  InstanceMemory memory;
+  InstancePlan plan = Plan();
+  plan.shards_map_path = "/run/shardgate_shards.map";
+  plan.shards[0].shard = "shard_4";
+  InstanceReport report = SyncInstance(client, plan, memory);
+  CHECK(report.status.ok());
+  REQUIRE(report.binding.has_value());
+  CHECK(report.binding->base.at("shard_4") == "shardgate_spare_1");
+  std::vector<std::string> commands = socket.commands();
+  auto add = std::find_if(commands.begin(), commands.end(), [](const std::string& c) {
+    return c.rfind("add server shardgate_spare_1_rw/n1 ", 0) == 0;
+  });
+  auto bind = std::find(commands.begin(), commands.end(),
+                        "add map /run/shardgate_shards.map shard_4 shardgate_spare_1");
+  CHECK(add != commands.end());
+  CHECK(bind != commands.end());
+  CHECK(add < bind);
 }
 
 TEST_CASE("a plan that does not manage servers or the map sends only show info") {

@@ -62,9 +62,10 @@ struct Reconciler::Instance {
   bool reachable = true;  // false: wait for `show info` to answer before a round
   uint64_t applied_generation = 0;
   uint64_t applied_map = 0;
-  SteadyTime next_full{};   // the periodic full round
-  SteadyTime next_check{};  // the next `show info`
-  SteadyTime retry_at{};    // after a failed round
+  std::vector<std::string> unbound;  // shards last seen without a backend
+  SteadyTime next_full{};            // the periodic full round
+  SteadyTime next_check{};           // the next `show info`
+  SteadyTime retry_at{};             // after a failed round
   Millis backoff{0};
 };
 
@@ -140,6 +141,7 @@ Reconciler::Plan Reconciler::BuildPlan(const ReconcilerInputs& in, SteadyTime no
   Plan plan;
   plan.generation = in.version;
   plan.instance.map_path = options_.ranges_map;
+  plan.instance.shards_map_path = options_.shards_map;
   plan.instance.remove_after = options_.remove_after;
   plan.instance.now = now;
   plan.instance.manage_servers = in.nodes.has_value();
@@ -258,6 +260,31 @@ void Reconciler::Record(Instance& inst, const InstanceReport& r) {
         {{"haproxy", inst.name}, {"version", std::to_string(r.map_version)}});
   }
   if (r.map_version != 0) metrics_.SetMapVersion(inst.name, r.map_version);
+  if (r.binding) KeepBinding(inst, *r.binding);
+}
+
+// Logs shards left without a backend when that set changes, and keeps the shards map file in
+// step with the bindings, so a restarted HAProxy routes bound shards before the next round.
+void Reconciler::KeepBinding(Instance& inst, const BackendBinding& binding) {
+  if (binding.unbound != inst.unbound) {
+    for (const std::string& shard : binding.unbound) {
+      Log(LogLevel::kError, "shard_without_backend",
+          {{"haproxy", inst.name},
+           {"shard", shard},
+           {"effect", "its connections are refused (08004) until a spare backend is free"}});
+    }
+    inst.unbound = binding.unbound;
+  }
+  if (options_.shards_map.empty()) return;
+  std::string text = RenderBindingMap(binding);
+  if (text == shards_file_text_) return;
+  Status s = WriteFileAtomically(options_.shards_map, text);
+  if (!s.ok()) {
+    Log(LogLevel::kError, "map_file_write_failed",
+        {{"path", options_.shards_map}, {"error", s.ToString()}});
+    return;
+  }
+  shards_file_text_ = std::move(text);
 }
 
 void Reconciler::SyncOne(Instance& inst, const Plan& plan, SteadyTime now, WallTime wall) {

@@ -99,6 +99,7 @@ class Reconciler {
   bool Due(Instance& inst, SteadyTime now, const Plan& plan);
   void MarkUnreachable(Instance& inst, const Status& why);
   void Record(Instance& inst, const InstanceReport& report);
+  void KeepBinding(Instance& inst, const BackendBinding& binding);
   void SyncOne(Instance& inst, const Plan& plan, SteadyTime now, WallTime wall);
   void ObserveLatency(const ReconcilerInputs& in, WallTime wall);
   SteadyTime NextWake(const Plan& plan, SteadyTime now, WallTime wall) const;
@@ -115,6 +116,7 @@ class Reconciler {
   std::map<std::string, std::string> primaries_;  // current writer per shard
   std::map<std::string, WriteBlock> write_blocks_;
   uint64_t map_file_version_ = 0;  // the version last written to disk
+  std::string shards_file_text_;   // the shards map file last written
   uint64_t latency_seen_ = 0;      // input version whose latency was observed
   mutable std::mutex mu_;          // guards applied_, rounds_ready_
   std::vector<InstanceApplied> applied_;

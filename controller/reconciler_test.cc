@@ -40,8 +40,9 @@ NodeRecord Node(std::string node, Role role, int64_t timeline, Health health = H
 
 // An HAProxy with no servers yet and no map, answering as HAProxy 2.6 does.
 void ScriptEmpty(testing::FakeRuntimeSocket& socket, int pid) {
-  socket.ReplyAlways("show info",
-                     "Name: HAProxy\nVersion: 2.6.12\nPid: " + std::to_string(pid) + "\nUptime_sec: 5\n");
+  socket.ReplyAlways("show info", "Name: HAProxy\nVersion: 2.6.12\nPid: " + std::to_string(pid) +
+                                      "\nUptime_sec: 5\n");
+  socket.ReplyAlways("show backend", std::string("# name\nshard_1_rw\nshard_1_ro\n\n"));
   socket.ReplyAlways("show servers state", std::string(kStateHeader) + "\n");
   socket.ReplyAlways("get map", std::string("type=str, case=sensitive, found=no\n"));
   socket.ReplyAlways("prepare map", std::string("New version created: 3\n"));
