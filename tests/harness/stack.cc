@@ -22,14 +22,6 @@ std::string ShellQuote(const std::string& value) {
   return out + "'";
 }
 
-Result<int> PortOrFree(int port) {
-  if (port != 0) {
-    ReservePort(port);
-    return port;
-  }
-  return FreePort();
-}
-
 // Waits for every future (so no thread outlives us), keeps what started, reports the first error.
 Status Collect(std::vector<std::pair<size_t, NodeFuture>>& futures,
                std::vector<std::shared_ptr<void>>& owner,
