@@ -118,12 +118,13 @@ const Status& StatusOf(const Result<T>& result) {
 // everything else about errors is plain functions and values.
 //
 // RETURN_IF_ERROR(expr): evaluates expr (a Status or a Result<T>) once; if it is an error,
-// returns its Status from the enclosing function (which returns Status or some Result<U>).
-#define RETURN_IF_ERROR(expr)                                                    \
-  do {                                                                           \
-    if (const auto& shardgate_status_or_ = (expr); !shardgate_status_or_.ok()) { \
-      return ::shardgate::internal::StatusOf(shardgate_status_or_);              \
-    }                                                                            \
+// returns its Status from the enclosing function (which returns Status or some Result<U>). The
+// value is held by copy: `expr` may be a reference into a temporary (`Query(...).status()`).
+#define RETURN_IF_ERROR(expr)                                                   \
+  do {                                                                          \
+    if (const auto shardgate_status_or_ = (expr); !shardgate_status_or_.ok()) { \
+      return ::shardgate::internal::StatusOf(shardgate_status_or_);             \
+    }                                                                           \
   } while (false)
 
 // ASSIGN_OR_RETURN(lhs, expr): evaluates expr (a Result<T>) once; on error returns its Status

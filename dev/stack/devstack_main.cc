@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/file.h"
+#include "controller/kv_layout.h"
 #include "tests/harness/haproxy_process.h"
 #include "tests/harness/ports.h"
 #include "tests/harness/process.h"
@@ -26,6 +27,7 @@ constexpr int kDefaultRwPort = 6432;
 constexpr int kDefaultRoPort = 6433;
 constexpr int kDefaultStatsPort = 8404;
 constexpr int kDefaultConsulPort = 8500;
+constexpr int kDefaultAdminPort = 9640;   // the controller's own default --listen port
 constexpr const char* kCluster = "demo";  // agents' cluster; Consul service "shardgate-demo"
 constexpr auto kStartTimeout = std::chrono::minutes(4);
 constexpr auto kStopTimeout = std::chrono::minutes(2);
@@ -78,12 +80,14 @@ StackOptions DemoOptions() {
   o.consul = true;
   o.consul_port = ChoosePort(kDefaultConsulPort, "Consul dev server");
   o.agents = true;
+  o.controller = true;
+  o.controller_port = ChoosePort(kDefaultAdminPort, "controller admin API");
   o.cluster = kCluster;
   o.parent_dir = RunDir();
   return o;
 }
 
-// The banner's Consul and agent lines.
+// The banner's Consul, agent and controller lines.
 void PrintControlPlane(Stack& stack, std::ostream& out) {
   out << "  consul       http://" << stack.consul()->address()
       << "  (shardgate-consul-dev, in memory; service " << stack.consul_service() << ")\n"
@@ -91,7 +95,8 @@ void PrintControlPlane(Stack& stack, std::ostream& out) {
   for (PgNode* n : stack.Nodes()) {
     out << " " << n->cluster_name() << "=" << stack.Agent(*n)->metrics_port();
   }
-  out << "\n";
+  out << "\n  admin API    " << stack.controller()->url()
+      << "  (shardgate-controller: /metrics, /healthz, /readyz; $SHARDGATE_ADMIN_URL)\n";
 }
 
 void PrintBanner(Stack& stack) {
@@ -103,6 +108,8 @@ void PrintBanner(Stack& stack) {
       << "  stats        " << stack.stats_url() << "\n"
       << "  runtime API  " << stack.config_spec().socket_path << "\n"
       << "  range map    0..4999 -> shard_1, 5000..9999 -> shard_2, shard_3 has no range\n"
+      << "               (rules in Consul KV " << controller::RulesKey(kCluster)
+      << ", applied by the controller)\n"
       << "  nodes       ";
   for (PgNode* n : stack.Nodes()) {
     out << " " << n->cluster_name() << "=" << n->port();
@@ -112,7 +119,7 @@ void PrintBanner(Stack& stack) {
   out << "  env file     " << EnvFile().string() << "  (source it in scripts)\n"
       << "  logs         " << stack.dir().string() << "/*/{postgresql,agent}.log, "
       << stack.haproxy()->log_path().string() << ", " << stack.dir().string()
-      << "/consul.log\n\nTry:\n"
+      << "/{consul,controller}.log\n\nTry:\n"
       << "  PGOPTIONS='-c shardgate.key=42' psql -h 127.0.0.1 -p " << stack.rw_port()
       << " -U postgres postgres -c \"show cluster_name\"\n"
       << "  PGOPTIONS='-c shardgate.key=7000' psql -h 127.0.0.1 -p " << stack.ro_port()
@@ -120,7 +127,8 @@ void PrintBanner(Stack& stack) {
       << "  curl -s 'http://" << stack.consul()->address() << "/v1/health/service/"
       << stack.consul_service() << "?passing&pretty'\n"
       << "  curl -s http://127.0.0.1:" << stack.Agent(*first)->metrics_port() << "/metrics   # "
-      << first->cluster_name() << "'s agent\n";
+      << first->cluster_name() << "'s agent\n"
+      << "  curl -s " << stack.controller()->url() << "/metrics   # the controller\n";
   std::cout << out.str() << std::flush;
 }
 
@@ -137,8 +145,8 @@ int Run(int ready_fd) {
   std::filesystem::create_directories(RunDir());
   if (RefuseIfRunning()) return 1;
   std::ofstream(PidFile()) << getpid() << "\n";
-  std::cout << "starting 3 shards (initdb, base backups), HAProxy, the Consul dev server and an "
-               "agent per node under "
+  std::cout << "starting 3 shards (initdb, base backups), HAProxy, the Consul dev server, an "
+               "agent per node and the controller under "
             << RunDir().string() << " ..." << std::endl;
   Result<std::unique_ptr<Stack>> stack = Stack::Start(DemoOptions());
   if (!stack.ok()) {
@@ -252,7 +260,7 @@ int PrintStatus() {
 
 int main(int argc, char** argv) {
   namespace h = shardgate::harness;
-  // The Consul dev server and the agents of the build this program belongs to.
+  // The Consul dev server, the agents and the controller of the build this program belongs to.
   setenv("SHARDGATE_BINARY_DIR", SHARDGATE_DEFAULT_BINARY_DIR, /*overwrite=*/0);
   std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "run") return h::Run(-1);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "tests/harness/local_http.h"
 #include "tests/harness/process.h"
 
 namespace shardgate::harness {
@@ -59,12 +60,5 @@ class ConsulDev {
 
 // Path of the server binary: $SHARDGATE_BINARY_DIR/consul/shardgate-consul-dev.
 Result<std::filesystem::path> ConsulDevBinary();
-
-// One plain HTTP/1.0 GET on 127.0.0.1:port; returns the status code (kUnavailable when the
-// connection fails). Enough for readiness checks without an HTTP library in the harness.
-Result<int> HttpGetStatus(int port, const std::string& path, std::chrono::milliseconds timeout);
-
-// True when a TCP connection to 127.0.0.1:port is accepted (then closed at once).
-bool TcpConnects(int port);
 
 }  // namespace shardgate::harness

@@ -1,7 +1,6 @@
 // HAProxy process lifecycle: config on disk, foreground run, readiness via stats socket and ports.
 #include "tests/harness/haproxy_process.h"
 
-#include <fstream>
 #include <thread>
 
 #include "common/file.h"
@@ -15,16 +14,6 @@ constexpr auto kSocketTimeout = std::chrono::seconds(5);
 constexpr int kLogTailLines = 30;
 
 }  // namespace
-
-std::string TailOfFile(const std::filesystem::path& path, int lines) {
-  std::ifstream in(path);
-  std::vector<std::string> all;
-  for (std::string line; std::getline(in, line);) all.push_back(line);
-  std::string out;
-  size_t from = all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
-  for (size_t i = from; i < all.size(); ++i) out += all[i] + "\n";
-  return out;
-}
 
 HaproxyProcess::HaproxyProcess(HaproxyOptions options)
     : options_(std::move(options)), socket_(options_.socket_path, kSocketTimeout) {}

@@ -65,7 +65,4 @@ class HaproxyProcess {
   std::unique_ptr<Process> process_;
 };
 
-// The last `lines` lines of a file (for error messages).
-std::string TailOfFile(const std::filesystem::path& path, int lines);
-
 }  // namespace shardgate::harness

@@ -66,6 +66,12 @@ void ReservePort(int port) {
   g_handed_out.insert(port);
 }
 
+Result<int> PortOrFree(int port) {
+  if (port == 0) return FreePort();
+  ReservePort(port);
+  return port;
+}
+
 Status WaitForTcp(const std::string& host, int port,
                   std::chrono::steady_clock::time_point deadline) {
   sockaddr_in addr = Loopback(port);

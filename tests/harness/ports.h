@@ -19,6 +19,10 @@ bool PortIsFree(int port);
 // Marks a port as handed out (e.g. a fixed default port), so FreePort() never returns it.
 void ReservePort(int port);
 
+// `port` itself (marked as handed out) when it is not 0, else FreePort(): a configured port with
+// "0 = any" semantics.
+Result<int> PortOrFree(int port);
+
 // Polls until host:port accepts a TCP connection or `deadline` passes (kTimeout).
 Status WaitForTcp(const std::string& host, int port,
                   std::chrono::steady_clock::time_point deadline);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -184,6 +185,52 @@ std::vector<pid_t> ChildPids(pid_t parent) {
     if (fields >> state >> ppid && ppid == parent && state != 'Z') out.push_back(std::stoi(name));
   }
   return out;
+}
+
+std::string TailOfFile(const std::filesystem::path& path, int lines) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(in, line);) all.push_back(line);
+  std::string out;
+  size_t from = all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
+  for (size_t i = from; i < all.size(); ++i) out += all[i] + "\n";
+  return out;
+}
+
+Result<std::filesystem::path> BuildBinary(const std::filesystem::path& relative) {
+  const char* dir = std::getenv("SHARDGATE_BINARY_DIR");
+  if (dir == nullptr || *dir == '\0') return InvalidArgument("SHARDGATE_BINARY_DIR is not set");
+  std::filesystem::path bin = std::filesystem::path(dir) / relative;
+  if (!std::filesystem::exists(bin)) {
+    return NotFound(bin.string() + " does not exist (build it first)");
+  }
+  return bin;
+}
+
+Status WaitWhileRunning(Process& process, const std::string& what,
+                        const std::filesystem::path& log_path, std::chrono::milliseconds timeout,
+                        const std::function<Status()>& probe) {
+  constexpr int kLogTailLines = 5;
+  // Read when failing, not before: the reason is what the program logged last.
+  auto log = [&log_path] {
+    if (log_path.empty()) return std::string();
+    return "\n--- " + log_path.string() + " ---\n" + TailOfFile(log_path, kLogTailLines);
+  };
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    Status up = probe();
+    if (up.ok()) return up;
+    if (!process.IsRunning()) {
+      Result<int> code = process.Wait(std::chrono::milliseconds(0));
+      return Unavailable(what + " exited during start-up (exit code " +
+                         std::to_string(code.ok() ? *code : -1) + ")" + log());
+    }
+    if (Clock::now() >= deadline) {
+      return Timeout(what + ": " + up.message() + " (after " + std::to_string(timeout.count()) +
+                     " ms)" + log());
+    }
+    std::this_thread::sleep_for(2 * kPollInterval);
+  }
 }
 
 bool WaitPidGone(pid_t pid, std::chrono::milliseconds timeout) {

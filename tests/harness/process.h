@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -85,5 +86,21 @@ std::vector<pid_t> ChildPids(pid_t parent);
 
 // "a b 'c d'": argv joined for messages and logs.
 std::string JoinArgv(const std::vector<std::string>& argv);
+
+// The last `lines` lines of a file (for error messages).
+std::string TailOfFile(const std::filesystem::path& path, int lines);
+
+// $SHARDGATE_BINARY_DIR/<relative>: a program of the build under test, e.g.
+// "agent/shardgate-agent". Errors: kInvalidArgument when the variable is not set, kNotFound
+// naming the path when the file does not exist.
+Result<std::filesystem::path> BuildBinary(const std::filesystem::path& relative);
+
+// Calls `probe` every 20 ms until it returns ok, `process` exits or `timeout` passes, so a
+// program that exits at once (bad configuration, exit code 2) is reported at once. Errors:
+// kUnavailable "<what> exited during start-up (exit code N)" or kTimeout "<what>: <probe's last
+// error> (after T ms)", each followed by the last lines of `log_path` (when not empty).
+Status WaitWhileRunning(Process& process, const std::string& what,
+                        const std::filesystem::path& log_path, std::chrono::milliseconds timeout,
+                        const std::function<Status()>& probe);
 
 }  // namespace shardgate::harness

@@ -8,7 +8,6 @@
 #include "common/file.h"
 #include "haproxy/range_map.h"
 #include "haproxy/runtime_client.h"
-#include "tests/harness/consul_health.h"
 #include "tests/harness/ports.h"
 
 namespace shardgate::harness {
@@ -20,14 +19,6 @@ std::string ShellQuote(const std::string& value) {
   std::string out = "'";
   for (char c : value) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
-}
-
-Result<int> PortOrFree(int port) {
-  if (port != 0) {
-    ReservePort(port);
-    return port;
-  }
-  return FreePort();
 }
 
 // Waits for every future (so no thread outlives us), keeps what started, reports the first error.
@@ -61,6 +52,9 @@ Result<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   if (options.agents && !options.consul) {
     return InvalidArgument("StackOptions.agents needs StackOptions.consul");
   }
+  if (options.controller && !(options.consul && options.haproxy)) {
+    return InvalidArgument("StackOptions.controller needs StackOptions.consul and .haproxy");
+  }
   if (options.source_dir.empty()) options.source_dir = SourceDir();
   std::unique_ptr<Stack> stack(new Stack(std::move(options)));
   ASSIGN_OR_RETURN(stack->dir_, TempDir::Create("shardgate-stack", stack->options_.parent_dir));
@@ -69,6 +63,7 @@ Result<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   if (stack->options_.haproxy) RETURN_IF_ERROR(stack->StartHaproxy());
   if (stack->options_.consul) RETURN_IF_ERROR(stack->StartConsul());
   if (stack->options_.agents) RETURN_IF_ERROR(stack->StartAgents());
+  if (stack->options_.controller) RETURN_IF_ERROR(stack->StartController());
   stack->PublishEnv();
   return stack;
 }
@@ -111,7 +106,8 @@ haproxy::ConfigSpec Stack::BuildSpec() const {
   for (const auto& [shard, nodes] : shards_) {
     haproxy::ShardSpec s;
     s.name = shard;
-    for (PgNode* node : nodes) {
+    // With the controller the backends start empty: it adds the servers it finds in Consul.
+    for (PgNode* node : options_.controller ? std::vector<PgNode*>{} : nodes) {
       // RenderConfig adds the rw servers to the ro backend as backups itself.
       haproxy::ServerSpec server{node->name(), "127.0.0.1", node->port()};
       (node->role() == PgRole::kPrimary ? s.rw : s.ro).push_back(server);
@@ -135,7 +131,7 @@ Status Stack::StartHaproxy() {
   ho.socket_path = spec_.socket_path;
   ho.tcp_ports = {spec_.rw_port, spec_.ro_port, spec_.stats_port};
   std::string map_text;
-  if (!options_.segments.empty()) {
+  if (!options_.segments.empty() && !options_.controller) {
     RETURN_IF_ERROR(model::ValidateSegments(options_.segments));
     map_text = haproxy::RenderMapFile(options_.segments, 1);
   }
@@ -146,46 +142,6 @@ Status Stack::StartHaproxy() {
   return Status::Ok();
 }
 
-Status Stack::StartConsul() {
-  ASSIGN_OR_RETURN(int port, PortOrFree(options_.consul_port));
-  ConsulDevOptions co;
-  co.port = port;
-  co.log_path = dir() / "consul.log";
-  ASSIGN_OR_RETURN(std::unique_ptr<ConsulDev> consul, ConsulDev::Start(std::move(co)));
-  consul_ = &Adopt(std::move(consul));
-  return Status::Ok();
-}
-
-// Starts every agent, then waits for all of them at once (each needs `rise` probes to pass).
-Status Stack::StartAgents() {
-  std::vector<ExpectedInstance> expected;
-  for (const auto& [shard, nodes] : shards_) {
-    for (PgNode* node : nodes) {
-      AgentProcessOptions ao;
-      ao.cluster = options_.cluster;
-      ao.shard = shard;
-      ao.node = node->name();
-      ao.pg_port = node->port();
-      ao.consul_address = consul_->address();
-      ao.extra_args = options_.agent_args;
-      ao.log_path = node->dir() / "agent.log";
-      // The dev Consul has no ACLs: never hand it a token from the caller's environment.
-      ao.env = {{"CONSUL_HTTP_TOKEN", ""}, {"CONSUL_HTTP_TOKEN_FILE", ""}};
-      ASSIGN_OR_RETURN(std::unique_ptr<AgentProcess> agent,
-                       Annotate(AgentProcess::Start(std::move(ao)), node->cluster_name()));
-      AgentProcess& adopted = Adopt(std::move(agent));
-      agents_.emplace_back(node, &adopted);
-      expected.push_back({node->cluster_name(), adopted.service_id()});
-    }
-  }
-  Status st = WaitInstancesPassing(consul_->address(), consul_service(), expected,
-                                   options_.agents_passing_timeout);
-  if (st.ok()) return st;
-  std::string exited = ExitedComponent();
-  if (!exited.empty()) return Unavailable(exited + " exited; " + st.message());
-  return Timeout("agents not ready: " + st.message());
-}
-
 std::string Stack::ExitedComponent() {
   if (haproxy_ != nullptr && !haproxy_->IsRunning()) return "haproxy";
   if (consul_ != nullptr && !consul_->IsRunning()) return "shardgate-consul-dev";
@@ -194,6 +150,10 @@ std::string Stack::ExitedComponent() {
       return "shardgate-agent " + node->cluster_name() + " (log " + agent->log_path().string() +
              ": " + TailOfFile(agent->log_path(), 3) + ")";
     }
+  }
+  if (controller_ != nullptr && !controller_->IsRunning()) {
+    return "shardgate-controller (log " + controller_->log_path().string() + ": " +
+           TailOfFile(controller_->log_path(), 3) + ")";
   }
   return "";
 }
@@ -234,6 +194,9 @@ std::string Stack::stats_url() const {
 
 Result<uint64_t> Stack::PushRangeMap(const std::vector<model::Segment>& segments) {
   if (haproxy_ == nullptr) return Unavailable("the stack runs without HAProxy");
+  if (controller_ != nullptr) {
+    return InvalidArgument("the controller owns the range map of this stack: use WriteRules");
+  }
   haproxy::RuntimeClient client(haproxy_->socket());
   ASSIGN_OR_RETURN(uint64_t version, client.PushRangeMap(spec_.ranges_map_path, segments));
   // Keep the file in step so a Restart() comes back with the same map.
@@ -273,24 +236,6 @@ void Stack::PublishEnv() {
   AddEnv("SHARDGATE_HAPROXY_LOG", haproxy_->log_path().string());
   AddEnv("SHARDGATE_RANGES_MAP", spec_.ranges_map_path);
   AddEnv("SHARDGATE_SHARDS_MAP", spec_.shards_map_path);
-}
-
-void Stack::PublishControlPlaneEnv() {
-  if (consul_ == nullptr) return;
-  AddEnv("SHARDGATE_CONSUL_ADDR", consul_->address());
-  AddEnv("CONSUL_HTTP_ADDR", consul_->address());
-  AddEnv("SHARDGATE_CONSUL_SERVICE", consul_service());
-  AddEnv("SHARDGATE_CONSUL_LOG", (dir() / "consul.log").string());
-  if (agents_.empty()) return;
-  std::string metrics;
-  std::string checks;
-  for (const auto& [node, agent] : agents_) {
-    std::string sep = metrics.empty() ? "" : " ";
-    metrics += sep + node->cluster_name() + ":" + std::to_string(agent->metrics_port());
-    checks += sep + node->cluster_name() + ":" + std::to_string(agent->agent_check_port());
-  }
-  AddEnv("SHARDGATE_AGENT_METRICS", metrics);
-  AddEnv("SHARDGATE_AGENT_CHECKS", checks);
 }
 
 Status Stack::WriteEnvFile(const std::filesystem::path& path) const {

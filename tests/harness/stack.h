@@ -1,5 +1,5 @@
 // A composed local fleet: N shards (primary + replicas), HAProxy with the router, a range map,
-// and optionally the Consul dev server with one shardgate-agent per node.
+// and optionally the Consul dev server, one shardgate-agent per node and shardgate-controller.
 #pragma once
 
 #include <chrono>
@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "common/status.h"
+#include "controller/routing_rules.h"
 #include "haproxy/config.h"
 #include "model/range.h"
 #include "tests/harness/agent_process.h"
 #include "tests/harness/consul_dev_process.h"
+#include "tests/harness/controller_process.h"
 #include "tests/harness/haproxy_process.h"
 #include "tests/harness/pg_node.h"
 #include "tests/harness/temp_dir.h"
@@ -23,9 +25,11 @@ namespace shardgate::harness {
 
 struct StackOptions {
   std::vector<std::string> shards = {"shard_1"};
-  int replicas = 1;                      // per shard; nodes are n1 (primary), n2, ...
-  bool haproxy = true;                   // start HAProxy with the router
-  std::vector<model::Segment> segments;  // initial range map (version 1); empty = no map
+  int replicas = 1;     // per shard; nodes are n1 (primary), n2, ...
+  bool haproxy = true;  // start HAProxy with the router
+  // The initial range map: written to the map file (version 1), or with `controller` seeded into
+  // Consul KV as the cluster's rules (one per segment). Empty = no ranges.
+  std::vector<model::Segment> segments;
   // Empty backend pairs shardgate_spare_<i>_rw/_ro for shards added at run time. The shards
   // map (config_spec().shards_map_path) is always there, empty at start.
   int spare_backends = 0;
@@ -43,6 +47,15 @@ struct StackOptions {
   std::vector<std::string> agent_args;  // more agent flags, e.g. "--interval=250ms"
   // Start() fails (naming the nodes) unless every agent's service passes in Consul by then.
   std::chrono::milliseconds agents_passing_timeout = std::chrono::seconds(30);
+  // shardgate-controller ($SHARDGATE_BINARY_DIR/controller/), off by default; needs consul and
+  // haproxy (and agents, to have servers to add). HAProxy then starts with empty shard backends
+  // and an empty range map: its servers and map come only from the controller.
+  bool controller = false;
+  int controller_port = 0;                   // its admin API (/metrics, /healthz); 0 = a free port
+  std::vector<std::string> controller_args;  // more controller flags, e.g. "--log_level=debug"
+  // Start() fails unless the controller's /readyz answers 200 and HAProxy runs a range map
+  // version > 0 by then.
+  std::chrono::milliseconds controller_ready_timeout = std::chrono::seconds(30);
 };
 
 // Owns every component; tears them down in reverse order of start when destroyed (also when a
@@ -51,8 +64,10 @@ struct StackOptions {
 // Not thread-safe.
 class Stack {
  public:
-  // Starts primaries in parallel, then replicas in parallel, then HAProxy, then Consul, then the
-  // agents, and waits until every agent's service passes in Consul. Teardown: the reverse.
+  // Starts primaries in parallel, then replicas in parallel, then HAProxy, then Consul (seeding
+  // the rules when the controller is on), then the agents, and waits until every agent's service
+  // passes in Consul; then the controller, and waits until it is ready and HAProxy runs its map.
+  // Teardown: the reverse.
   static Result<std::unique_ptr<Stack>> Start(StackOptions options);
   ~Stack();
   Stack(const Stack&) = delete;
@@ -71,10 +86,12 @@ class Stack {
   // The agent of a node; nullptr when started without agents or there is no such node.
   AgentProcess* Agent(std::string_view shard, std::string_view node);
   AgentProcess* Agent(const PgNode& node);
+  // nullptr when started without the controller.
+  ControllerProcess* controller() { return controller_; }
   // The Consul service the agents register: "shardgate-<cluster>".
   std::string consul_service() const { return "shardgate-" + options_.cluster; }
   // The first started process that has exited since ("haproxy", "shardgate-consul-dev",
-  // "shardgate-agent shard_1/n2"), empty while all run. Reaps what exited.
+  // "shardgate-agent shard_1/n2", "shardgate-controller"), empty while all run. Reaps what exited.
   std::string ExitedComponent();
 
   const std::filesystem::path& dir() const { return dir_->path(); }
@@ -85,7 +102,11 @@ class Stack {
   std::string stats_url() const;
 
   // Replaces HAProxy's range map at run time (prepare/add/commit map); returns the version.
+  // kInvalidArgument in a stack with the controller, which owns the map there (use WriteRules).
   Result<uint64_t> PushRangeMap(const std::vector<model::Segment>& segments);
+  // Replaces the cluster's routing rules in Consul KV (controller::RulesKey, a plain put); the
+  // controller applies them. kInvalidArgument without Consul; Consul's errors as they come.
+  Status WriteRules(const controller::RuleSet& rules);
 
   // Takes ownership of a component started after the stack; destroyed before everything that
   // was started earlier. Returns it for convenience.
@@ -107,6 +128,8 @@ class Stack {
   Status StartHaproxy();
   Status StartConsul();
   Status StartAgents();
+  Status StartController();
+  Status WaitControllerMap();
   haproxy::ConfigSpec BuildSpec() const;
   void PublishEnv();
   void PublishControlPlaneEnv();
@@ -118,6 +141,7 @@ class Stack {
   HaproxyProcess* haproxy_ = nullptr;
   ConsulDev* consul_ = nullptr;
   std::vector<std::pair<PgNode*, AgentProcess*>> agents_;  // in Nodes() order
+  ControllerProcess* controller_ = nullptr;
   haproxy::ConfigSpec spec_;
   std::vector<std::pair<std::string, std::string>> env_;
 };

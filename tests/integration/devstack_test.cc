@@ -1,5 +1,6 @@
 // The local stack with its control plane: every node's agent passing in the Consul dev server
-// with the node's role, the addresses in stack.env, and nothing left running after teardown.
+// with the node's role, HAProxy's servers and range map coming only from the controller, the
+// addresses in stack.env, and nothing left running after teardown.
 #include <doctest/doctest.h>
 
 #include <sys/types.h>
@@ -10,7 +11,9 @@
 #include "common/file.h"
 #include "consul/client.h"
 #include "consul/curl_transport.h"
+#include "tests/harness/local_http.h"
 #include "tests/harness/process.h"
+#include "tests/harness/psql_client.h"
 #include "tests/harness/stack.h"
 
 namespace shardgate::harness {
@@ -31,12 +34,14 @@ StackOptions ControlPlaneOptions() {
   o.cluster = kCluster;
   o.agent_args = {"--interval=250ms"};
   o.agents_passing_timeout = seconds(20);
+  o.controller = true;
   return o;
 }
 
-// Every process of the stack: postmasters and their children, HAProxy, Consul, the agents.
+// Every process of the stack: postmasters and their children, HAProxy, Consul, the agents, the
+// controller.
 std::vector<pid_t> StackPids(Stack& s) {
-  std::vector<pid_t> pids = {s.haproxy()->pid(), s.consul()->pid()};
+  std::vector<pid_t> pids = {s.haproxy()->pid(), s.consul()->pid(), s.controller()->pid()};
   for (PgNode* n : s.Nodes()) {
     pids.push_back(n->pid());
     for (pid_t child : ChildPids(n->pid())) pids.push_back(child);
@@ -68,8 +73,21 @@ std::map<std::string, consul::ServiceEntry> PassingInstances(const std::string& 
   return by_id;
 }
 
+// `show cluster_name` through HAProxy's frontend on `port` with shard key `key`.
+std::string RoutedTo(int port, int key) {
+  PsqlArgs args;
+  args.port = port;
+  args.options = "-c shardgate.key=" + std::to_string(key);
+  args.sql = "show cluster_name";
+  auto run = Psql(args);
+  REQUIRE_MESSAGE(run.ok(), run.status().ToString());
+  INFO("psql stderr: " << run->err);
+  CHECK(run->exit_code == 0);
+  return FirstLine(run->out);
+}
+
 TEST_CASE(
-    "a stack with Consul and agents is ready only when every node passes with its role, and stops all of it") {
+    "a stack with Consul, agents and the controller is ready only when every node passes and the controller routes, and stops all of it") {
   std::vector<pid_t> pids;
   std::filesystem::path dir;
   std::filesystem::path env_path = std::filesystem::temp_directory_path() /
@@ -100,6 +118,18 @@ TEST_CASE(
       CHECK(*role_metric == 1);
     }
 
+    // Given HAProxy started with no servers and an empty map, then the controller's servers and
+    // the map it pushed from the seeded rules route each key to its shard.
+    ControllerProcess* controller = s.controller();
+    REQUIRE(controller != nullptr);
+    CHECK(HttpGetStatus(controller->port(), "/healthz", seconds(2)).value() == 200);
+    CHECK(HttpGetStatus(controller->port(), "/readyz", seconds(2)).value() == 200);
+    auto config = ReadFile(s.haproxy()->config_path());
+    REQUIRE(config.ok());
+    CHECK(config->find("server n1 ") == std::string::npos);
+    CHECK(RoutedTo(s.rw_port(), 42) == "shard_1/n1");
+    CHECK(RoutedTo(s.ro_port(), 7000) == "shard_2/n2");
+
     REQUIRE(s.WriteEnvFile(env_path).ok());
     Result<std::string> env_file = ReadFile(env_path);
     REQUIRE_MESSAGE(env_file.ok(), env_file.status().ToString());
@@ -113,6 +143,10 @@ TEST_CASE(
     CHECK(env.find("shard_2/n2:" + std::to_string(replica_agent->metrics_port())) !=
           std::string::npos);
     CHECK(env.find("export SHARDGATE_AGENT_METRICS='shard_1/n1:") != std::string::npos);
+    CHECK(env.find("export SHARDGATE_ADMIN_URL='" + controller->url() + "'\n") !=
+          std::string::npos);
+    CHECK(env.find("export SHARDGATE_CONTROLLER_LOG='" + controller->log_path().string() + "'\n") !=
+          std::string::npos);
   }
   std::filesystem::remove(env_path);
   CHECK(LivePids(pids).empty());
@@ -125,6 +159,15 @@ TEST_CASE("agents without Consul are refused before anything starts") {
   auto stack = Stack::Start(o);
   REQUIRE_FALSE(stack.ok());
   CHECK(stack.status().message() == "StackOptions.agents needs StackOptions.consul");
+}
+
+TEST_CASE("a controller without Consul is refused before anything starts") {
+  StackOptions o;
+  o.controller = true;
+  auto stack = Stack::Start(o);
+  REQUIRE_FALSE(stack.ok());
+  CHECK(stack.status().message() ==
+        "StackOptions.controller needs StackOptions.consul and .haproxy");
 }
 
 }  // namespace
