@@ -121,9 +121,10 @@ void RenderShards(std::string& out, const MetricsSnapshot& s) {
 void RenderConsul(std::string& out, const MetricsSnapshot& s) {
   Single(out, "shardgate_consul_up", "gauge", "1 when the last Consul request succeeded.",
          s.consul_up ? 1 : 0);
-  Single(out, "shardgate_consul_staleness_seconds", "gauge",
-         "Seconds since the last Consul answer (since start before the first).",
-         s.consul_staleness_seconds);
+  Single(
+      out, "shardgate_consul_staleness_seconds", "gauge",
+      "0 while the Consul watches succeed; else seconds since the last answer (since start before the first).",
+      s.consul_staleness_seconds);
   PerKey(out, "shardgate_consul_errors_total", "counter", "Failed Consul requests, by watch.",
          "watch", s.consul_errors, [](uint64_t n) { return std::optional<uint64_t>(n); });
   AppendMetricHeader(out, "shardgate_rules_rejected_total", "counter",
@@ -254,9 +255,13 @@ MetricsSnapshot ControllerMetrics::Snapshot() const {
   const SteadyTime now = clock_.Now();
   std::lock_guard lock(mu_);
   MetricsSnapshot s = values_;
-  s.consul_staleness_seconds = std::chrono::duration<double>(
-                                   std::max(now - last_contact_, SteadyTime::duration::zero()))
-                                   .count();
+  // While the watches succeed the view is current: a blocking query returns as soon as
+  // anything changes, however long ago the last answer came.
+  s.consul_staleness_seconds =
+      s.consul_up ? 0
+                  : std::chrono::duration<double>(
+                        std::max(now - last_contact_, SteadyTime::duration::zero()))
+                        .count();
   return s;
 }
 

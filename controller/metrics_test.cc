@@ -153,19 +153,21 @@ TEST_CASE("label values are escaped: backslash, double quote and newline") {
   CHECK(Has(metrics.Render(), "shardgate_haproxy_up{instance=\"a\\\"b\\\\c\\nd\"} 1\n"));
 }
 
-TEST_CASE("Consul staleness counts from start until the first contact, then from the last one") {
+TEST_CASE("Consul staleness is 0 while the watches succeed, else the time since the last answer") {
   testing::FakeClock clock;
   ControllerMetrics metrics(clock);
   clock.Advance(milliseconds(2500));
   CHECK(Has(metrics.Render(), "shardgate_consul_staleness_seconds 2.5\n"));
   metrics.MarkConsulContact();
-  CHECK(Has(metrics.Render(), "shardgate_consul_staleness_seconds 0\n"));
-  clock.Advance(seconds(7));
   metrics.SetConsulUp(true);
+  clock.Advance(seconds(40));  // a blocking query held open: nothing changed, nothing stale
+  CHECK(Has(metrics.Render(), "shardgate_consul_staleness_seconds 0\n"));
+  metrics.SetConsulUp(false);
+  clock.Advance(seconds(7));
   const std::string text = metrics.Render();
-  CHECK(Has(text, "shardgate_consul_up 1\n"));
-  CHECK(Has(text, "shardgate_consul_staleness_seconds 7\n"));
-  CHECK(metrics.Snapshot().consul_staleness_seconds == 7.0);
+  CHECK(Has(text, "shardgate_consul_up 0\n"));
+  CHECK(Has(text, "shardgate_consul_staleness_seconds 47\n"));
+  CHECK(metrics.Snapshot().consul_staleness_seconds == 47.0);
 }
 
 TEST_CASE("Consul errors exist at 0 for the health and rules watches and count any watch") {
