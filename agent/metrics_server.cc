@@ -3,6 +3,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
+#include <thread>
+
 #include "agent/metrics.h"
 
 namespace shardgate::agent {
@@ -20,7 +23,15 @@ Status MetricsServer::Start(const std::string& host, int port) {
                     : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ <= 0)
     return Unavailable("metrics cannot listen on " + host + ":" + std::to_string(port));
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  serving_ended_ = false;
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    serving_ended_ = true;
+  });
+  // httplib's stop() is lost until the thread is in its accept loop, and a Stop() right after
+  // Start() would then hang in the join: return only once it serves (or gave up).
+  while (!server_->is_running() && !serving_ended_)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return Status::Ok();
 }
 

@@ -1,6 +1,7 @@
 // MetricsServer: serves GET /metrics (Prometheus text) from the board on its own thread.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,6 +33,7 @@ class MetricsServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
+  std::atomic<bool> serving_ended_{false};
 };
 
 }  // namespace shardgate::agent
