@@ -1,6 +1,8 @@
 // Instance sync: read HAProxy, diff, apply the server commands, push the map when it differs.
 #include "controller/instance_sync.h"
 
+#include <set>
+
 namespace shardgate::controller {
 namespace {
 
@@ -74,10 +76,25 @@ Status SyncServers(haproxy::RuntimeClient& client, const InstancePlan& in, Insta
   ASSIGN_OR_RETURN(std::vector<haproxy::ServerState> states, client.ShowServersState());
   std::vector<ObservedServer> observed = ObserveServers(states);
   ApplyOutcome& outcome = report.servers;
-  outcome = ApplyCommands(client, DiffServers(plan.shards, observed));
-  // Removals go after the diff so a server put in maint this round is not deleted before the
-  // next one.
-  ApplyOutcome removed = ApplyCommands(client, Removals(plan, observed, memory));
+  std::vector<ServerCommand> commands = DiffServers(plan.shards, observed);
+  std::vector<ServerCommand> removals;
+  if (plan.keep_unwanted) {
+    // A record Consul returned that does not decode may be any node's: servers no decoded
+    // record wants are left exactly as they are rather than take a live node out.
+    std::set<std::pair<std::string, std::string>> unwanted;
+    for (const ObservedServer& s : UnwantedServers(plan.shards, observed)) {
+      unwanted.insert({s.backend, s.name});
+    }
+    std::erase_if(commands, [&](const ServerCommand& c) {
+      return unwanted.count({c.backend, c.server}) > 0;
+    });
+  } else {
+    // Removals go after the diff so a server put in maint this round is not deleted before the
+    // next one.
+    removals = Removals(plan, observed, memory);
+  }
+  outcome = ApplyCommands(client, commands);
+  ApplyOutcome removed = ApplyCommands(client, removals);
   outcome.applied += removed.applied;
   outcome.failed += removed.failed;
   auto append = [](auto& into, const auto& more) {

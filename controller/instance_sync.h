@@ -33,6 +33,9 @@ struct InstancePlan {
   // HAProxy agrees (it refuses while connections are attached; the next round tries again).
   Millis remove_after{60000};
   SteadyTime now{};
+  // Some instance in Consul did not decode: leave servers that no decoded record wants alone
+  // (neither maint nor delete), since the undecodable record may be theirs.
+  bool keep_unwanted = false;
 };
 
 // What the controller remembers of one instance between rounds. Starts empty.

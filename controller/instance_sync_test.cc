@@ -178,6 +178,28 @@ TEST_CASE("a shard without static backends gets a spare slot, servers first, the
   CHECK(add < bind);
 }
 
+TEST_CASE("while some Consul record does not decode, servers no record wants are left alone") {
+  testing::FakeRuntimeSocket socket;
+  socket.ReplyAlways("show info", Info(10, 5));
+  socket.ReplyAlways("show backend", std::string(kBackends));
+  socket.ReplyAlways("show servers state", std::string(kStateHeader) +
+                                               StateLine("shard_1_rw", "n1", 0, 256) +
+                                               StateLine("shard_1_rw", "n9", 0, 256) + "\n");
+  socket.ReplyAlways("get map", std::string("type=str, case=sensitive, found=yes, idx=tree, "
+                                            "key=\"meta\", value=\"7|1|1\", type=\"str\"\n"));
+  haproxy::RuntimeClient client(socket);
+  InstanceMemory memory;
+  InstancePlan plan = Plan();
+  plan.keep_unwanted = true;
+  plan.remove_after = std::chrono::seconds(0);
+  CHECK(SyncInstance(client, plan, memory).status.ok());
+  CHECK(socket.CommandsStartingWith("set server shard_1_rw/n9").empty());
+  CHECK(socket.CommandsStartingWith("del server").empty());
+  plan.keep_unwanted = false;
+  SyncInstance(client, plan, memory);
+  CHECK(socket.CommandsStartingWith("set server shard_1_rw/n9 state maint").size() == 1);
+}
+
 TEST_CASE("a plan that does not manage servers or the map sends only show info") {
   testing::FakeRuntimeSocket socket;
   Script(socket, 10, 5, /*admin=*/1, /*weight=*/1, std::nullopt);

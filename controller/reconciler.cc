@@ -99,6 +99,7 @@ void Reconciler::SetFleet(const FleetView& fleet) {
       if (!known) changed.push_back(n.changed_at);
     }
     in.nodes = fleet.nodes;
+    in.fleet_partial = !fleet.skipped.empty();
     in.received = now;
     in.changed_at = std::move(changed);
   });
@@ -145,6 +146,7 @@ Reconciler::Plan Reconciler::BuildPlan(const ReconcilerInputs& in, SteadyTime no
   plan.instance.remove_after = options_.remove_after;
   plan.instance.now = now;
   plan.instance.manage_servers = in.nodes.has_value();
+  plan.instance.keep_unwanted = in.fleet_partial;
   if (in.nodes) {
     plan.instance.shards = ComputeDesired(*in.nodes, fences_);
     TrackShards(plan.instance.shards);

@@ -57,9 +57,10 @@ struct InstanceApplied {
 struct ReconcilerInputs {
   uint64_t version = 0;
   std::optional<std::vector<model::NodeRecord>> nodes;  // none until the health watch answered
-  bool rules_known = false;                             // the rules watch answered
-  std::optional<RuleSet> rules;                         // none: no rules document in KV
-  SteadyTime received{};                                // when the latest change arrived
+  bool fleet_partial = false;        // some instance did not decode (FleetView::skipped)
+  bool rules_known = false;          // the rules watch answered
+  std::optional<RuleSet> rules;      // none: no rules document in KV
+  SteadyTime received{};             // when the latest change arrived
   std::vector<WallTime> changed_at;  // agents' changed_at of records new in the latest change
 };
 
