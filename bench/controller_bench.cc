@@ -107,6 +107,10 @@ int Run(int argc, char** argv) {
   // Outside ctest nobody sets the variable the harness uses to find the built programs.
   setenv("SHARDGATE_BINARY_DIR", SHARDGATE_DEFAULT_BINARY_DIR, /*overwrite=*/0);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
   Result<ControllerBenchFlags> flags = ParseFlags(argc, argv);
   if (!flags.ok()) {
     std::fprintf(stderr, "controller_bench: %s\n%s", flags.status().message().c_str(), kUsage);

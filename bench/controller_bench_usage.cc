@@ -53,7 +53,10 @@ Result<std::pair<int, int>> Churn(FleetPlayer& fleet, int rate, int seconds) {
     ++changes;
     writes += status_changed ? 2 : 1;
   }
-  std::this_thread::sleep_until(start + std::chrono::seconds(seconds));
+  const auto rest = start + std::chrono::seconds(seconds) - Clock::now();
+  if (rest > Clock::duration::zero()) {
+    harness::WaitForShutdown(std::chrono::duration_cast<milliseconds>(rest));
+  }
   return std::pair{changes, writes};
 }
 
@@ -66,10 +69,11 @@ Status RunUsage(ControllerBenchStack& stack, const ControllerBenchFlags& flags) 
       flags.shards, flags.nodes, 2 * stack.fleet->nodes().size(), flags.rate);
   RETURN_IF_ERROR(WaitFleetApplied(stack, milliseconds(30000)));
   ASSIGN_OR_RETURN(Reading idle_start, Read(stack));
-  harness::WaitForShutdown(std::chrono::seconds(flags.phase_seconds));
+  if (harness::WaitForShutdown(std::chrono::seconds(flags.phase_seconds))) return Status::Ok();
   ASSIGN_OR_RETURN(Reading idle_end, Read(stack));
   PrintWindow("idle", idle_start, idle_end);
   ASSIGN_OR_RETURN(auto sent, Churn(*stack.fleet, flags.rate, flags.phase_seconds));
+  if (harness::ShutdownRequested()) return Status::Ok();
   ASSIGN_OR_RETURN(Reading churn_end, Read(stack));
   char label[80];
   std::snprintf(label, sizeof label, "%d changes (%d Consul writes)", sent.first, sent.second);

@@ -43,9 +43,9 @@ class FleetPlayer {
   // Registers every node passing at its full weight (registration, then the check update).
   Status PublishAll();
   // Publishes `next` for one node as the agent does on a change: changed_at = now, the
-  // registration, then a check update when the status changed (Consul keeps a check's status
-  // on re-registration, so the update is the write that carries a status change). Returns when
-  // the write that carries the change returned.
+  // registration, then a check update when the status changed (the dev Consul keeps a check's
+  // status on re-registration, so the update is the write that carries a status change). Returns
+  // when the write that carries the change returned.
   Result<SteadyTime> Publish(size_t node, agent::NodeState next);
 
   // Change number `i` of an endless cycle that takes one replica at a time through four
