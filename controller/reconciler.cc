@@ -91,6 +91,10 @@ void Reconciler::SetFleet(const FleetView& fleet) {
   for (const std::string& why : fleet.skipped) {
     Log(LogLevel::kWarn, "consul_instance_skipped", {{"reason", why}});
   }
+  ReconcilerInputs current = inputs_.Snapshot();
+  bool partial = !fleet.skipped.empty();
+  // Consul also answers for changes the records do not carry (a check's output): no round.
+  if (current.nodes == fleet.nodes && current.fleet_partial == partial) return;
   SteadyTime now = clock_.Now();
   inputs_.PostEdit([&](ReconcilerInputs& in) {
     std::vector<WallTime> changed;
@@ -99,7 +103,7 @@ void Reconciler::SetFleet(const FleetView& fleet) {
       if (!known) changed.push_back(n.changed_at);
     }
     in.nodes = fleet.nodes;
-    in.fleet_partial = !fleet.skipped.empty();
+    in.fleet_partial = partial;
     in.received = now;
     in.changed_at = std::move(changed);
   });

@@ -74,6 +74,8 @@ class Reconciler {
   Reconciler(const Reconciler&) = delete;
   Reconciler& operator=(const Reconciler&) = delete;
 
+  // The latest fleet; one caller thread (the health watch). A fleet equal to the last one (Consul
+  // answered for a change the records do not carry) starts no round.
   void SetFleet(const FleetView& fleet);
   void SetRules(std::optional<RuleSet> rules);  // nullopt: the rules key does not exist
   // A rules document that does not decode: counted and logged; the last good rules stay.

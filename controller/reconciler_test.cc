@@ -125,6 +125,19 @@ TEST_CASE("with nothing new, rounds between resyncs only ask HAProxy who it is")
   CHECK(f.socket.commands() == std::vector<std::string>(5, "show info"));
 }
 
+TEST_CASE("a Consul answer that changes no record (a check's output) starts no round") {
+  Fixture f;
+  f.reconciler->SetFleet({{Node("n1", Role::kPrimary, 1)}, {}});
+  f.reconciler->SetRules(f.Rules());
+  f.reconciler->Step();
+  f.socket.Reset();
+  ScriptEmpty(f.socket, 10);
+  f.reconciler->SetFleet({{Node("n1", Role::kPrimary, 1)}, {}});
+  f.clock.Advance(std::chrono::milliseconds(200));
+  f.reconciler->Step();
+  CHECK(f.socket.commands() == std::vector<std::string>{"show info"});
+}
+
 TEST_CASE("an HAProxy restart is noticed by the next check and everything is put back") {
   Fixture f;
   f.reconciler->SetFleet({{Node("n1", Role::kPrimary, 1)}, {}});

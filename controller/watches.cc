@@ -22,8 +22,8 @@ void LogWatchError(std::string_view watch, const Status& status, int streak) {
 consul::WatchOptions ConsulWatches::Options(Millis wait) {
   consul::WatchOptions o;
   o.wait = wait;
-  o.rate_burst = 5;
-  o.rate_interval = Millis(100);
+  o.rate_burst = 20;
+  o.rate_interval = Millis(20);
   o.backoff_max = Millis(10000);
   return o;
 }

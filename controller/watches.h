@@ -29,8 +29,9 @@ class ConsulWatches {
   void Start();
   void Stop();
 
-  // The options both watches run with: blocking queries of `wait`, and a rate limit loose
-  // enough that a burst of changes reaches HAProxy at once (5 at once, then 10 per second).
+  // The options both watches run with: blocking queries of `wait`, and a rate limit that only
+  // stops a spinning watch (20 at once, then 50 per second): a tighter one delays every change
+  // once the service changes faster than the limit (at 10/s, each change waited ~100 ms).
   static consul::WatchOptions Options(Millis wait);
 
  private:
