@@ -93,6 +93,13 @@ Result<HaproxyView> ReadView(haproxy::RuntimeSocket& socket, const std::string& 
   return view;
 }
 
+HaproxyView CurrentView(harness::Stack& stack) {
+  Result<HaproxyView> view = ReadView(stack.haproxy()->socket(),
+                                      stack.config_spec().ranges_map_path);
+  REQUIRE_MESSAGE(view.ok(), view.status().ToString());
+  return *view;
+}
+
 Result<HaproxyView> WaitView(haproxy::RuntimeSocket& socket, const std::string& ranges_map,
                              const HaproxyView& want, milliseconds timeout) {
   Result<HaproxyView> view = HaproxyView{};

@@ -65,6 +65,9 @@ std::ostream& operator<<(std::ostream& out, const HaproxyView& view);
 // `show servers state` and the range map's version, read through `socket`.
 Result<HaproxyView> ReadView(haproxy::RuntimeSocket& socket, const std::string& ranges_map);
 
+// The stack's HAProxy's view; a failed REQUIRE when it cannot be read.
+HaproxyView CurrentView(harness::Stack& stack);
+
 // Polls ReadView until it equals `want` or `timeout` passes; returns the last view read.
 Result<HaproxyView> WaitView(haproxy::RuntimeSocket& socket, const std::string& ranges_map,
                              const HaproxyView& want,

@@ -31,13 +31,6 @@ uint64_t RunningMapVersion(harness::Stack& stack) {
   return *version;
 }
 
-HaproxyView CurrentView(harness::Stack& stack) {
-  Result<HaproxyView> view = ReadView(stack.haproxy()->socket(),
-                                      stack.config_spec().ranges_map_path);
-  REQUIRE_MESSAGE(view.ok(), view.status().ToString());
-  return *view;
-}
-
 // The shards map as HAProxy holds it (shard -> spare backend base).
 std::vector<std::pair<std::string, std::string>> ShardBindings(harness::Stack& stack) {
   haproxy::RuntimeClient client(stack.haproxy()->socket());
