@@ -6,8 +6,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
-#include <iostream>
 
 #include "controller/kv_layout.h"
 #include "haproxy/config.h"
@@ -93,6 +93,23 @@ TEST_CASE(
   CHECK(RunningMapVersion(*stack) == live_version + 1);
 }
 
+// A shardgate-agent for `node` of `shard` on the stack's Consul, probing every 250 ms like the
+// stack's own.
+void StartAgent(harness::Stack& stack, harness::PgNode& node, const std::string& shard) {
+  harness::AgentProcessOptions ao;
+  ao.cluster = kLiveCluster;
+  ao.shard = shard;
+  ao.node = node.name();
+  ao.pg_port = node.port();
+  ao.consul_address = stack.consul()->address();
+  ao.extra_args = {"--interval=250ms"};
+  ao.log_path = node.dir() / "agent.log";
+  ao.env = {{"CONSUL_HTTP_TOKEN", ""}, {"CONSUL_HTTP_TOKEN_FILE", ""}};
+  auto agent = harness::AgentProcess::Start(std::move(ao));
+  REQUIRE_MESSAGE(agent.ok(), agent.status().ToString());
+  stack.Adopt(std::move(*agent));
+}
+
 TEST_CASE("a shard added at run time is served through a spare backend without a reload") {
   harness::Stack* stack = LiveStack();
   REQUIRE(stack != nullptr);
@@ -103,18 +120,7 @@ TEST_CASE("a shard added at run time is served through a spare backend without a
   auto node = harness::PgNode::StartPrimary({"n1", "shard_4/n1", stack->dir(), 0});
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   harness::PgNode& shard4 = stack->Adopt(std::move(*node));
-  harness::AgentProcessOptions ao;
-  ao.cluster = kLiveCluster;
-  ao.shard = "shard_4";
-  ao.node = "n1";
-  ao.pg_port = shard4.port();
-  ao.consul_address = stack->consul()->address();
-  ao.extra_args = {"--interval=250ms"};
-  ao.log_path = shard4.dir() / "agent.log";
-  ao.env = {{"CONSUL_HTTP_TOKEN", ""}, {"CONSUL_HTTP_TOKEN_FILE", ""}};
-  auto agent = harness::AgentProcess::Start(std::move(ao));
-  REQUIRE_MESSAGE(agent.ok(), agent.status().ToString());
-  stack->Adopt(std::move(*agent));
+  StartAgent(*stack, shard4, "shard_4");
 
   Result<controller::RuleSet> rules = AddRule(*stack, 8000, 8999, "shard_4");
   REQUIRE_MESSAGE(rules.ok(), rules.status().ToString());
@@ -203,8 +209,14 @@ TEST_CASE(
 
 // A second HAProxy from the same configuration text, with its own ports, socket and map files
 // under <stack>/haproxy2, its maps empty: only a controller can give it servers and ranges.
-harness::HaproxyProcess& StartSecondHaproxy(harness::Stack& stack) {
-  haproxy::ConfigSpec spec = stack.config_spec();
+struct SecondHaproxy {
+  haproxy::ConfigSpec spec;
+  harness::HaproxyProcess* process = nullptr;
+};
+
+SecondHaproxy StartSecondHaproxy(harness::Stack& stack) {
+  SecondHaproxy second{stack.config_spec()};
+  haproxy::ConfigSpec& spec = second.spec;
   const std::filesystem::path dir = stack.dir() / "haproxy2";
   std::filesystem::create_directories(dir);
   spec.socket_path = (dir / "haproxy.sock").string();
@@ -224,30 +236,51 @@ harness::HaproxyProcess& StartSecondHaproxy(harness::Stack& stack) {
   ho.files = {{spec.ranges_map_path, ""}, {spec.cancel_map_path, ""}, {spec.shards_map_path, ""}};
   auto started = harness::HaproxyProcess::Start(std::move(ho));
   REQUIRE_MESSAGE(started.ok(), started.status().ToString());
-  return stack.Adopt(std::move(*started));
+  second.process = &stack.Adopt(std::move(*started));
+  return second;
+}
+
+// A second controller, `id`, for the second HAProxy only, on the stack's Consul; ready.
+void StartSecondController(harness::Stack& stack, const haproxy::ConfigSpec& spec,
+                           const std::string& id) {
+  harness::ControllerProcessOptions co = stack.controller()->options();
+  co.haproxy_sockets = {spec.socket_path};
+  co.ranges_map = spec.ranges_map_path;
+  co.shards_map = spec.shards_map_path;
+  co.listen_port = 0;
+  co.controller_id = id;
+  co.log_path = std::filesystem::path(spec.socket_path).parent_path() / "controller.log";
+  auto controller = harness::ControllerProcess::Start(std::move(co));
+  REQUIRE_MESSAGE(controller.ok(), controller.status().ToString());
+  Status ready = stack.Adopt(std::move(*controller)).WaitReady(seconds(20));
+  REQUIRE_MESSAGE(ready.ok(), ready.ToString());
+}
+
+// True when there are `count` reports, each for one HAProxy that runs `map_version`, all with
+// the same non-empty state digest.
+bool ReportsAgree(const std::vector<controller::FleetReport>& reports, size_t count,
+                  uint64_t map_version) {
+  if (reports.size() != count) return false;
+  for (const controller::FleetReport& report : reports) {
+    if (report.instances.size() != 1) return false;
+    const controller::InstanceApplied& applied = report.instances.front();
+    if (!applied.ok || applied.map_version != map_version || applied.state_digest.empty()) {
+      return false;
+    }
+    if (applied.state_digest != reports.front().instances.front().state_digest) return false;
+  }
+  return true;
 }
 
 TEST_CASE("two HAProxys with a controller each on one Consul converge on servers, map and digest") {
   harness::Stack* stack = LiveStack();
   REQUIRE(stack != nullptr);
-  harness::HaproxyProcess& second = StartSecondHaproxy(*stack);
-  const std::filesystem::path dir = second.config_path().parent_path();
-  harness::ControllerProcessOptions co = stack->controller()->options();
-  co.haproxy_sockets = {(dir / "haproxy.sock").string()};
-  co.ranges_map = dir / "shardgate_ranges.map";
-  co.shards_map = dir / "shardgate_shards.map";
-  co.listen_port = 0;
-  co.controller_id = "live-second";
-  co.log_path = dir / "controller.log";
+  SecondHaproxy second = StartSecondHaproxy(*stack);
   auto started = std::chrono::steady_clock::now();
-  auto controller = harness::ControllerProcess::Start(std::move(co));
-  REQUIRE_MESSAGE(controller.ok(), controller.status().ToString());
-  harness::ControllerProcess& second_controller = stack->Adopt(std::move(*controller));
-  Status ready = second_controller.WaitReady(seconds(20));
-  REQUIRE_MESSAGE(ready.ok(), ready.ToString());
+  StartSecondController(*stack, second.spec, "live-second");
 
   const HaproxyView first_view = CurrentView(*stack);
-  Result<HaproxyView> second_view = WaitView(second.socket(), dir / "shardgate_ranges.map",
+  Result<HaproxyView> second_view = WaitView(second.process->socket(), second.spec.ranges_map_path,
                                              first_view, seconds(10));
   REQUIRE_MESSAGE(second_view.ok(), second_view.status().ToString());
   CHECK(*second_view == first_view);
@@ -255,28 +288,27 @@ TEST_CASE("two HAProxys with a controller each on one Consul converge on servers
   MESSAGE("the second HAProxy matched the first " << ms.count()
                                                   << " ms after its controller started");
   CHECK(CurrentView(*stack) == first_view);
+  CHECK(WaitNodeVia(second.spec.rw_port, 42, "shard_1/n1") == "shard_1/n1");
+  CHECK(WaitNodeVia(second.spec.ro_port, 7000, "shard_2/n2") == "shard_2/n2");
 
   std::unique_ptr<TestConsul> consul = ConnectConsul(*stack);
   Result<std::vector<controller::FleetReport>> reports = std::vector<controller::FleetReport>{};
-  auto converged = [&] {
+  bool agree = harness::Eventually([&] {
     reports = ReadReports(consul->client());
-    if (!reports.ok() || reports->size() != 2) return false;
-    for (const controller::FleetReport& report : *reports) {
-      if (report.instances.size() != 1) return false;
-      const controller::InstanceApplied& applied = report.instances.front();
-      if (!applied.ok || applied.map_version != first_view.map_version) return false;
-      if (applied.state_digest != reports->front().instances.front().state_digest) return false;
-    }
-    return !reports->front().instances.front().state_digest.empty();
-  };
-  CHECK(harness::Eventually(converged, seconds(10)));
+    return reports.ok() && ReportsAgree(*reports, 2, first_view.map_version);
+  });
   REQUIRE_MESSAGE(reports.ok(), reports.status().ToString());
   for (const controller::FleetReport& report : *reports) {
-    INFO("controller " << report.controller_id);
-    REQUIRE(report.instances.size() == 1);
-    CHECK(report.instances.front().map_version == first_view.map_version);
-    CHECK(report.instances.front().state_digest == reports->front().instances.front().state_digest);
+    for (const controller::InstanceApplied& applied : report.instances) {
+      MESSAGE("report of " << report.controller_id << ": " << applied.name << " map version "
+                           << applied.map_version << ", digest " << applied.state_digest
+                           << (applied.ok ? "" : ", error " + applied.error));
+    }
   }
+  CHECK(agree);
+  CHECK(std::any_of(reports->begin(), reports->end(), [](const controller::FleetReport& r) {
+    return r.controller_id == "live-second";
+  }));
 }
 
 }  // namespace
