@@ -42,6 +42,9 @@ struct StackOptions {
   // $SHARDGATE_BINARY_DIR (consul/shardgate-consul-dev, agent/shardgate-agent).
   bool consul = false;  // start shardgate-consul-dev
   int consul_port = 0;  // 0 = a free port
+  // Keep Consul's KV in <dir>/consul.snapshot, so consul()->Restart() comes back with the rules
+  // (the dev server keeps only KV: the agents register again).
+  bool consul_snapshot = false;
   bool agents = false;  // one shardgate-agent per node, publishing to that Consul; needs consul
   std::string cluster = "demo";         // agents' --cluster; service "shardgate-<cluster>"
   std::vector<std::string> agent_args;  // more agent flags, e.g. "--interval=250ms"

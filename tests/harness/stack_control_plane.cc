@@ -26,6 +26,7 @@ Status Stack::StartConsul() {
   ConsulDevOptions co;
   co.port = port;
   co.log_path = dir() / "consul.log";
+  if (options_.consul_snapshot) co.snapshot = dir() / "consul.snapshot";
   ASSIGN_OR_RETURN(std::unique_ptr<ConsulDev> consul, ConsulDev::Start(std::move(co)));
   consul_ = &Adopt(std::move(consul));
   return Status::Ok();
