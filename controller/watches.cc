@@ -1,6 +1,10 @@
 // Consul watches feeding the reconciler (see watches.h).
 #include "controller/watches.h"
 
+#include <array>
+#include <atomic>
+#include <memory>
+
 #include "common/log.h"
 
 namespace shardgate::controller {
@@ -44,15 +48,21 @@ void DeliverRules(const std::optional<consul::KvEntry>& entry, Reconciler& recon
 ConsulWatches::ConsulWatches(consul::Client& client, const Clock& clock, Sleeper& sleeper,
                              ControllerMetrics& metrics, Reconciler& reconciler,
                              WatchTargets targets) {
-  auto on_success = [&metrics](const consul::QueryMeta&) {
-    metrics.SetConsulUp(true);
-    metrics.MarkConsulContact();
+  // Consul is up when the last request of every watch succeeded.
+  auto up = std::make_shared<std::array<std::atomic<bool>, 2>>();
+  auto on_success = [&metrics, up](size_t watch) {
+    return [&metrics, up, watch](const consul::QueryMeta&) {
+      (*up)[watch] = true;
+      metrics.SetConsulUp((*up)[0] && (*up)[1]);
+      metrics.MarkConsulContact();
+    };
   };
-  auto on_error = [&metrics](std::string_view watch) {
-    return [&metrics, watch](const Status& status, int streak) {
+  auto on_error = [&metrics, up](size_t watch, std::string_view name) {
+    return [&metrics, up, watch, name](const Status& status, int streak) {
+      (*up)[watch] = false;
       metrics.SetConsulUp(false);
-      metrics.CountConsulError(watch);
-      LogWatchError(watch, status, streak);
+      metrics.CountConsulError(name);
+      LogWatchError(name, status, streak);
     };
   };
   health_ = std::make_unique<consul::Watcher<std::vector<consul::ServiceEntry>>>(
@@ -61,14 +71,14 @@ ConsulWatches::ConsulWatches(consul::Client& client, const Clock& clock, Sleeper
       consul::WatchCallbacks<std::vector<consul::ServiceEntry>>{
           [&reconciler](const std::vector<consul::ServiceEntry>& entries,
                         const consul::QueryMeta&) { reconciler.SetFleet(DecodeFleet(entries)); },
-          on_error("health"), on_success});
+          on_error(0, "health"), on_success(0)});
   rules_ = std::make_unique<consul::Watcher<std::optional<consul::KvEntry>>>(
       clock, sleeper, Options(targets.wait), consul::KeyQuery(client, targets.rules_key),
       consul::WatchCallbacks<std::optional<consul::KvEntry>>{
           [&reconciler](const std::optional<consul::KvEntry>& entry, const consul::QueryMeta&) {
             DeliverRules(entry, reconciler);
           },
-          on_error("rules"), on_success});
+          on_error(1, "rules"), on_success(1)});
 }
 
 ConsulWatches::~ConsulWatches() { Stop(); }
