@@ -17,11 +17,11 @@ namespace shardgate::haproxy {
 struct ConnectionPolicy {
   // One connection per command in non-interactive mode; HAProxy closes it after the reply.
   static ConnectionPolicy PerCommand() { return {}; }
-  // One connection kept across commands in interactive mode: no connect and accept per command
-  // (HAProxy serves a command on a kept connection several times faster). It is replaced once
-  // older than `max_age`, because a reloading HAProxy keeps serving a connection it accepted
-  // until `stats timeout` idles it out, which steady use never lets happen: without the bound,
-  // commands would go on reaching the old process and never the new one.
+  // One connection kept across commands in interactive mode: no connect and accept per command,
+  // which were most of a short command's cost. It is replaced once older than `max_age`,
+  // because a reloading HAProxy keeps serving a connection it accepted until `stats timeout`
+  // idles it out, which steady use never lets happen: without the bound, commands would go on
+  // reaching the old process and never the new one.
   static ConnectionPolicy KeepAlive(
       std::chrono::milliseconds max_age = std::chrono::milliseconds(1000)) {
     return {true, max_age};
