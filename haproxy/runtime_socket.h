@@ -21,7 +21,8 @@ class RuntimeSocket {
   // (everything HAProxy writes on a fresh connection before closing it), however the
   // implementation reaches HAProxy (see ConnectionPolicy).
   // Errors: kUnavailable (cannot connect, connection lost), kTimeout (no complete reply within
-  // the timeout), kInvalidArgument (command contains a newline outside a payload).
+  // the timeout), kInvalidArgument (command contains a newline outside a payload), kProtocol
+  // (a kept connection's interactive mode did not frame the reply as HAProxy 2.6 does).
   // Thread-safety: implementations must be safe to call concurrently from several threads.
   // Blocks for at most the configured timeout per command.
   virtual Result<std::string> Execute(std::string_view command) = 0;
