@@ -55,13 +55,18 @@ Result<consul::ClientConfig> ConsulConfig(const ControllerConfig& cfg) {
   return ccfg;
 }
 
-// "host:port" -> TCP stats socket; anything else is a Unix socket path.
+// "host:port" -> TCP stats socket; anything else is a Unix socket path. One kept connection
+// each: a resync after a restart sends thousands of commands, and a connect per command was most
+// of its time (docs/benchmarks.md).
 std::unique_ptr<haproxy::RuntimeSocket> OpenSocket(const std::string& address, Millis timeout) {
+  const auto policy = haproxy::ConnectionPolicy::KeepAlive();
   if (address.find('/') == std::string::npos) {
     auto hp = ParseListen("haproxy_sockets", address);
-    if (hp.ok()) return std::make_unique<haproxy::TcpRuntimeSocket>(hp->first, hp->second, timeout);
+    if (hp.ok()) {
+      return std::make_unique<haproxy::TcpRuntimeSocket>(hp->first, hp->second, timeout, policy);
+    }
   }
-  return std::make_unique<haproxy::UnixRuntimeSocket>(address, timeout);
+  return std::make_unique<haproxy::UnixRuntimeSocket>(address, timeout, policy);
 }
 
 void PrintHelp() {
