@@ -3,8 +3,8 @@
 
 namespace shardgate::harness {
 
-AttemptLoop::AttemptLoop(AttemptFn attempt, std::chrono::milliseconds period)
-    : attempt_(std::move(attempt)), period_(period) {}
+AttemptLoop::AttemptLoop(AttemptFn attempt, std::chrono::milliseconds period, bool overlap)
+    : attempt_(std::move(attempt)), period_(period), overlap_(overlap) {}
 
 AttemptLoop::~AttemptLoop() { Stop(); }
 
@@ -19,19 +19,30 @@ void AttemptLoop::Stop() {
 }
 
 void AttemptLoop::Run() {
+  std::vector<std::thread> workers;  // overlapping attempts, joined before Run returns
   auto next = std::chrono::steady_clock::now();
   while (!stop_) {
     std::this_thread::sleep_until(next);
-    Attempt attempt;
-    attempt.start = std::chrono::steady_clock::now();
-    next = attempt.start + period_;
-    Result<std::string> r = attempt_();
-    attempt.end = std::chrono::steady_clock::now();
-    attempt.ok = r.ok();
-    attempt.detail = r.ok() ? *r : r.status().ToString();
-    std::lock_guard<std::mutex> lock(mu_);
-    attempts_.push_back(std::move(attempt));
+    auto start = std::chrono::steady_clock::now();
+    next = start + period_;
+    if (overlap_) {
+      workers.emplace_back([this, start] { RunOne(start); });
+    } else {
+      RunOne(start);
+    }
   }
+  for (std::thread& w : workers) w.join();
+}
+
+void AttemptLoop::RunOne(std::chrono::steady_clock::time_point start) {
+  Attempt attempt;
+  attempt.start = start;
+  Result<std::string> r = attempt_();
+  attempt.end = std::chrono::steady_clock::now();
+  attempt.ok = r.ok();
+  attempt.detail = r.ok() ? *r : r.status().ToString();
+  std::lock_guard<std::mutex> lock(mu_);
+  attempts_.push_back(std::move(attempt));
 }
 
 std::optional<Attempt> AttemptLoop::FirstSuccessFrom(std::chrono::steady_clock::time_point from,
