@@ -1,10 +1,11 @@
 // failover_bench: unplanned failover of one shard (primary SIGKILLed, replica promoted by the
 // bench) -> first successful write through HAProxy, for each HAProxy under test on the same
-// nodes in the same failovers. Today the peer only: HAProxy configured as Patroni documents it.
-// Prints p50/p90/p99/max per target and the shardgate/peer ratio; never fails on timing.
+// nodes in the same failovers: the peer (HAProxy configured as Patroni documents it) and
+// shardgate (HAProxy driven by shardgate-controller from the agents' Consul records). Prints
+// p50/p90/p99/max per target and the shardgate/peer ratio; never fails on timing.
 #include <csignal>
 #include <cstdio>
-#include <optional>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -30,19 +31,26 @@ constexpr milliseconds kDefaultAttemptTimeout{500};
 // take it as a harmless placeholder setting.
 constexpr const char* kPgOptions = "-c shardgate.key=1";
 
-// ---- SHARDGATE HOOK -------------------------------------------------------------------------
-// The shardgate side is added here once shardgate-controller runs in the harness:
-// ConfigureShardgateSide turns on what the stack needs (HAProxy with the router and a range map
-// sending key 1 to shard_1, the Consul dev server, one agent per node), and ShardgateTarget
-// starts the controller (stack.Adopt) and returns
-//   WriteTarget{"shardgate", MakePgWriter(stack.rw_port(), kPgOptions, attempt_timeout)}.
-// Both targets then run in the very same failovers and the ratio line compares them.
-void ConfigureShardgateSide(harness::StackOptions* /*options*/) {}
-std::optional<WriteTarget> ShardgateTarget(harness::Stack& /*stack*/,
-                                           milliseconds /*attempt_timeout*/) {
-  return std::nullopt;
+// The agents' probe interval (fall 3, rise 2 by default): a promotion is published at the
+// first probe after it, 0-250 ms later.
+constexpr const char* kAgentInterval = "250ms";
+
+// The shardgate side on the same nodes: HAProxy with the router and key 1 on shard_1, the Consul
+// dev server, one agent per node, and shardgate-controller, which adds the servers and moves
+// the writer from the agents' records (HAProxy starts with empty shard backends).
+void ConfigureShardgateSide(harness::StackOptions* options) {
+  options->haproxy = true;
+  options->segments = {{0, 9999, "shard_1"}};
+  options->consul = true;
+  options->agents = true;
+  options->cluster = "failover";
+  options->agent_args = {std::string("--interval=") + kAgentInterval};
+  options->controller = true;
 }
-// ---------------------------------------------------------------------------------------------
+
+WriteTarget ShardgateTarget(harness::Stack& stack, milliseconds attempt_timeout) {
+  return {"shardgate", MakePgWriter(stack.rw_port(), kPgOptions, attempt_timeout)};
+}
 
 // A standby that lost its primary retries WAL sources every wal_retrieve_retry_interval (5 s by
 // default) and PostgreSQL 15 finishes that sleep before it acts on a promote request, which
@@ -109,17 +117,19 @@ Figures Report(const TargetSamples& target) {
   return f;
 }
 
-// "failover total p99: shardgate X ms, peer Y ms, ratio X/Y" (total = kill -> first write).
-void PrintRatio(const Figures* shardgate, const Figures& peer) {
+// "failover total p99: shardgate X ms, peer Y ms, ratio X/Y" (total = kill -> first write),
+// then shardgate's figures against its targets: reroute after promotion <= 1 s p99, total
+// <= 0.5x the peer's.
+void PrintRatio(const Figures& shardgate, const Figures& peer) {
+  long long x = shardgate.kill_to_write.p99.count();
   long long y = peer.kill_to_write.p99.count();
-  if (shardgate == nullptr) {
-    std::printf("failover_bench: failover total p99: shardgate n/a (not wired yet), peer %lld ms\n",
-                y);
-    return;
-  }
-  long long x = shardgate->kill_to_write.p99.count();
+  double ratio = y > 0 ? static_cast<double>(x) / static_cast<double>(y) : 0.0;
   std::printf("failover_bench: failover total p99: shardgate %lld ms, peer %lld ms, ratio %.3f\n",
-              x, y, y > 0 ? static_cast<double>(x) / static_cast<double>(y) : 0.0);
+              x, y, ratio);
+  long long reroute = shardgate.promote_to_write.p99.count();
+  std::printf("failover_bench: targets: shardgate promotion->write p99 %lld ms (<= 1000: %s), "
+              "total ratio %.3f (<= 0.5: %s)\n",
+              reroute, reroute <= 1000 ? "met" : "MISSED", ratio, ratio <= 0.5 ? "met" : "MISSED");
 }
 
 int Run(const Flags& flags) {
@@ -148,8 +158,7 @@ int Run(const Flags& flags) {
   }
   std::vector<WriteTarget> targets = {
       {"peer", MakePgWriter((*peer)->rw_port, kPgOptions, flags.attempt_timeout)}};
-  std::optional<WriteTarget> shardgate = ShardgateTarget(s, flags.attempt_timeout);
-  if (shardgate) targets.push_back(*shardgate);
+  targets.push_back(ShardgateTarget(s, flags.attempt_timeout));
 
   std::printf("failover_bench: shard_1 primary SIGKILLed -> replica promoted (pg_ctl promote -w) "
               "-> first write; writes every 10 ms, %lld ms per attempt, %d trials\n",
@@ -157,6 +166,10 @@ int Run(const Flags& flags) {
   std::printf("failover_bench: peer = HAProxy as Patroni documents it (httpchk GET /primary, "
               "inter 3s fall 3 rise 2, on-marked-down shutdown-sessions) on port %d\n",
               (*peer)->rw_port);
+  std::printf("failover_bench: shardgate = HAProxy with the router, servers and writer set by "
+              "shardgate-controller from the agents' Consul records (agent interval %s, fall 3 "
+              "rise 2) on port %d\n",
+              kAgentInterval, s.rw_port());
   std::fflush(stdout);
   FailoverOptions options;
   options.trials = flags.trials;
@@ -169,9 +182,8 @@ int Run(const Flags& flags) {
     std::printf("failover_bench: stopped early: %s\n", run.stopped.ToString().c_str());
   }
   Figures peer_figures = Report(run.targets[0]);
-  std::optional<Figures> shardgate_figures;
-  if (run.targets.size() > 1) shardgate_figures = Report(run.targets[1]);
-  PrintRatio(shardgate_figures ? &*shardgate_figures : nullptr, peer_figures);
+  Figures shardgate_figures = Report(run.targets[1]);
+  PrintRatio(shardgate_figures, peer_figures);
   return 0;
 }
 
@@ -179,6 +191,8 @@ int Run(const Flags& flags) {
 }  // namespace shardgate::bench
 
 int main(int argc, char** argv) {
+  // The shardgate side starts the agents, the dev Consul and the controller from this build.
+  setenv("SHARDGATE_BINARY_DIR", SHARDGATE_DEFAULT_BINARY_DIR, /*overwrite=*/0);
   auto flags = shardgate::bench::ParseFlags(argc, argv);
   if (!flags.ok()) {
     std::fprintf(

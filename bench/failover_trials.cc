@@ -63,7 +63,7 @@ struct Failover {
   std::string new_primary;
 };
 
-TrialSample SampleOf(const WriteLoop& loop, const Failover& f) {
+TrialSample SampleOf(const harness::AttemptLoop& loop, const Failover& f) {
   TrialSample s;
   if (!f.status.ok()) {
     s.detail = "failover did not happen: " + f.status.ToString();
@@ -83,7 +83,7 @@ TrialSample SampleOf(const WriteLoop& loop, const Failover& f) {
   return s;
 }
 
-bool AllWrote(const std::vector<std::unique_ptr<WriteLoop>>& loops, const Failover& f) {
+bool AllWrote(const std::vector<std::unique_ptr<harness::AttemptLoop>>& loops, const Failover& f) {
   for (const auto& loop : loops) {
     if (!loop->FirstSuccessFrom(f.killed, f.new_primary)) return false;
   }
@@ -94,9 +94,9 @@ bool AllWrote(const std::vector<std::unique_ptr<WriteLoop>>& loops, const Failov
 std::vector<TrialSample> OneFailover(const ShardNodes& nodes,
                                      const std::vector<WriteTarget>& targets,
                                      const FailoverOptions& options, Failover* f) {
-  std::vector<std::unique_ptr<WriteLoop>> loops;
+  std::vector<std::unique_ptr<harness::AttemptLoop>> loops;
   for (const WriteTarget& t : targets) {
-    loops.push_back(std::make_unique<WriteLoop>(t.write_once, options.write_period));
+    loops.push_back(std::make_unique<harness::AttemptLoop>(t.write_once, options.write_period));
     loops.back()->Start();
   }
   f->new_primary = nodes.replica->cluster_name();

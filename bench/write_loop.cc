@@ -1,4 +1,4 @@
-// libpq writes through a port, repeated on a thread with every attempt recorded.
+// libpq writes through a port, one new connection per attempt.
 #include "bench/write_loop.h"
 
 #include "agent/pq_session.h"
@@ -40,52 +40,6 @@ WriteOnce MakePgWriter(int port, const std::string& pg_options,
     }
     return *r.rows[0][0];
   };
-}
-
-WriteLoop::WriteLoop(WriteOnce write_once, std::chrono::milliseconds period)
-    : write_once_(std::move(write_once)), period_(period) {}
-
-WriteLoop::~WriteLoop() { Stop(); }
-
-void WriteLoop::Start() {
-  stop_ = false;
-  thread_ = std::thread([this] { Run(); });
-}
-
-void WriteLoop::Stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-}
-
-void WriteLoop::Run() {
-  auto next = std::chrono::steady_clock::now();
-  while (!stop_) {
-    std::this_thread::sleep_until(next);
-    WriteAttempt attempt;
-    attempt.start = std::chrono::steady_clock::now();
-    next = attempt.start + period_;
-    Result<std::string> r = write_once_();
-    attempt.end = std::chrono::steady_clock::now();
-    attempt.ok = r.ok();
-    attempt.detail = r.ok() ? *r : r.status().ToString();
-    std::lock_guard<std::mutex> lock(mu_);
-    attempts_.push_back(std::move(attempt));
-  }
-}
-
-std::optional<WriteAttempt> WriteLoop::FirstSuccessFrom(std::chrono::steady_clock::time_point from,
-                                                        const std::string& node) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const WriteAttempt& a : attempts_) {
-    if (a.ok && a.start >= from && a.detail == node) return a;
-  }
-  return std::nullopt;
-}
-
-std::optional<WriteAttempt> WriteLoop::Last() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (attempts_.empty()) return std::nullopt;
-  return attempts_.back();
 }
 
 }  // namespace shardgate::bench
