@@ -50,6 +50,34 @@ void DiffServer(const std::string& backend, const DesiredServer& want, const Obs
   if (fenced) out.push_back(Command(Kind::kShutdownSessions, backend, want, "fenced"));
 }
 
+bool TakesOut(const ServerCommand& c) {
+  return c.kind == Kind::kShutdownSessions ||
+         (c.kind == Kind::kSetState && c.mode != ServerMode::kReady);
+}
+
+bool IsRw(const std::string& backend) {
+  return backend.size() >= 3 && backend.compare(backend.size() - 3, 3, "_rw") == 0;
+}
+
+// Writers out before the new writer comes in (never two writers at once); readers in before
+// readers go out (never an empty read backend in between). Otherwise the order stays as made,
+// so a server's own add -> address -> weight -> state order holds; a server added in this diff
+// serves nothing yet, so its commands keep their place after its add.
+std::vector<ServerCommand> InSafeOrder(std::vector<ServerCommand> commands) {
+  std::set<Key> added;
+  for (const ServerCommand& c : commands) {
+    if (c.kind == Kind::kAddServer) added.insert({c.backend, c.server});
+  }
+  auto moves = [&](const ServerCommand& c, bool rw) {
+    return TakesOut(c) && IsRw(c.backend) == rw && added.count({c.backend, c.server}) == 0;
+  };
+  auto rest = std::stable_partition(commands.begin(), commands.end(),
+                                    [&](const ServerCommand& c) { return moves(c, true); });
+  std::stable_partition(rest, commands.end(),
+                        [&](const ServerCommand& c) { return !moves(c, false); });
+  return commands;
+}
+
 }  // namespace
 
 std::string_view CommandKindName(ServerCommand::Kind kind) {
@@ -117,7 +145,7 @@ std::vector<ServerCommand> DiffServers(const std::vector<DesiredShard>& desired,
     DesiredServer gone{s.name, s.address, s.port, s.weight, ServerMode::kMaint};
     out.push_back(Command(Kind::kSetState, s.backend, gone, "node gone"));
   }
-  return out;
+  return InSafeOrder(std::move(out));
 }
 
 }  // namespace shardgate::controller

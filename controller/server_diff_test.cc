@@ -85,6 +85,38 @@ TEST_CASE("a fenced primary is put in maint and its sessions are shut down once"
   CHECK(DiffServers({s}, Apply({Have("s1_rw", "n1", ServerMode::kReady)}, commands)).empty());
 }
 
+// The command that makes `server` of `backend` ready, or the one that takes it out.
+size_t IndexOf(const std::vector<ServerCommand>& commands, const std::string& backend,
+               const std::string& server, ServerMode mode) {
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const ServerCommand& c = commands[i];
+    if (c.kind == Kind::kSetState && c.backend == backend && c.server == server && c.mode == mode) {
+      return i;
+    }
+  }
+  FAIL("no set state " << backend << "/" << server);
+  return 0;
+}
+
+TEST_CASE("a new writer comes in only after the old one is out, whatever the node names") {
+  // "a" takes over from "b": in name order "a" would be made ready first.
+  DesiredShard s = Shard("s1", {Want("a", ServerMode::kReady), Want("b", ServerMode::kMaint)}, {});
+  auto commands = DiffServers({s}, {Have("s1_rw", "a", ServerMode::kMaint),
+                                    Have("s1_rw", "b", ServerMode::kReady)});
+  CHECK(IndexOf(commands, "s1_rw", "b", ServerMode::kMaint) <
+        IndexOf(commands, "s1_rw", "a", ServerMode::kReady));
+}
+
+TEST_CASE("a returning replica is in the read backend before the primary leaves it") {
+  // n2 back: it becomes ready in s1_ro and n1 (the primary, serving reads meanwhile) goes out.
+  DesiredShard s = Shard("s1", {},
+                         {Want("n1", ServerMode::kMaint), Want("n2", ServerMode::kReady)});
+  auto commands = DiffServers({s}, {Have("s1_ro", "n1", ServerMode::kReady),
+                                    Have("s1_ro", "n2", ServerMode::kMaint, 0)});
+  CHECK(IndexOf(commands, "s1_ro", "n2", ServerMode::kReady) <
+        IndexOf(commands, "s1_ro", "n1", ServerMode::kMaint));
+}
+
 TEST_CASE("a server no node desires any more leaves rotation and is not touched again") {
   std::vector<ObservedServer> have = {Have("s1_ro", "n1", ServerMode::kReady),
                                       Have("s1_ro", "old", ServerMode::kReady),
