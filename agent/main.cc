@@ -32,20 +32,6 @@ int ConfigError(const std::string& message) {
   return kExitConfig;
 }
 
-Result<consul::ClientConfig> ConsulConfig(const AgentConfig& cfg) {
-  ASSIGN_OR_RETURN(auto ccfg, consul::ConfigFromEnvironment());
-  if (!cfg.consul_address.empty()) {
-    auto addr = consul::NormalizeAddress(cfg.consul_address, /*https=*/false);
-    if (!addr.ok()) return InvalidArgument("consul_address: " + addr.status().message());
-    ccfg.address = *addr;
-  }
-  // Everything goes to the local agent: short budgets keep a hung Consul from delaying the
-  // publisher (and so the SIGTERM withdrawal) for long.
-  ccfg.request_timeout = cfg.consul_timeout;
-  ccfg.connect_timeout = std::min(ccfg.connect_timeout, cfg.consul_timeout);
-  return ccfg;
-}
-
 void PrintHelp() {
   std::printf("usage: shardgate-agent [--config FILE] [--KEY=VALUE ...]\n"
               "keys (also SHARDGATE_AGENT_<KEY> in the environment, or KEY = VALUE in FILE):\n");
@@ -80,7 +66,9 @@ int main(int argc, char** argv) {
   ConfigSources sources = ProcessConfigSources(argc, argv);
   auto cfg = LoadConfig(sources);
   if (!cfg.ok()) return ConfigError(cfg.status().message());
-  auto ccfg = ConsulConfig(*cfg);
+  // Everything goes to the local agent: short budgets keep a hung Consul from delaying the
+  // publisher (and so the SIGTERM withdrawal) for long.
+  auto ccfg = consul::DaemonClientConfig(cfg->consul_address, cfg->consul_timeout);
   if (!ccfg.ok()) return ConfigError(ccfg.status().message());
   SetLogLevel(cfg->log_level);
 

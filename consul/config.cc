@@ -1,6 +1,7 @@
 // ClientConfig from the CONSUL_* environment variables, validated with messages naming them.
 #include "consul/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/file.h"
@@ -125,6 +126,19 @@ Result<ClientConfig> ConfigFromEnvironment(const Environment& env) {
     if (!env.read_file(*ca).ok()) return InvalidArgument("CONSUL_CACERT: cannot read file " + *ca);
     config.ca_file = *ca;
   }
+  return config;
+}
+
+Result<ClientConfig> DaemonClientConfig(const std::string& consul_address,
+                                        std::chrono::milliseconds timeout) {
+  ASSIGN_OR_RETURN(ClientConfig config, ConfigFromEnvironment());
+  if (!consul_address.empty()) {
+    auto address = NormalizeAddress(consul_address, /*https=*/false);
+    if (!address.ok()) return InvalidArgument("consul_address: " + address.status().message());
+    config.address = *address;
+  }
+  config.request_timeout = timeout;
+  config.connect_timeout = std::min(config.connect_timeout, timeout);
   return config;
 }
 

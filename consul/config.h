@@ -42,6 +42,12 @@ inline Result<ClientConfig> ConfigFromEnvironment() {
   return ConfigFromEnvironment(ProcessEnvironment());
 }
 
+// What a shardgate daemon talks to Consul with: the environment's settings (above), the
+// `consul_address` config key's value when not empty, and `timeout` as the budget of a request
+// that does not block (blocking queries add their wait). Errors name the variable or the key.
+Result<ClientConfig> DaemonClientConfig(const std::string& consul_address,
+                                        std::chrono::milliseconds timeout);
+
 // Normalises an address to scheme://host:port. `https` forces https:// for a bare host:port.
 // Errors: kInvalidArgument (message without a variable name; callers prefix it).
 Result<std::string> NormalizeAddress(const std::string& address, bool https);

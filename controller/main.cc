@@ -43,18 +43,6 @@ std::string HostName() {
   return name;
 }
 
-Result<consul::ClientConfig> ConsulConfig(const ControllerConfig& cfg) {
-  ASSIGN_OR_RETURN(auto ccfg, consul::ConfigFromEnvironment());
-  if (!cfg.consul_address.empty()) {
-    auto addr = consul::NormalizeAddress(cfg.consul_address, /*https=*/false);
-    if (!addr.ok()) return InvalidArgument("consul_address: " + addr.status().message());
-    ccfg.address = *addr;
-  }
-  ccfg.request_timeout = cfg.consul_timeout;
-  ccfg.connect_timeout = std::min(ccfg.connect_timeout, cfg.consul_timeout);
-  return ccfg;
-}
-
 // "host:port" -> TCP stats socket; anything else is a Unix socket path. One kept connection
 // each: a resync after a restart sends thousands of commands, and a connect per command was most
 // of its time (docs/benchmarks.md).
@@ -87,7 +75,7 @@ int main(int argc, char** argv) {
   }
   auto cfg = LoadControllerConfig(ProcessConfigSources(argc, argv), HostName());
   if (!cfg.ok()) return ConfigError(cfg.status().message());
-  auto ccfg = ConsulConfig(*cfg);
+  auto ccfg = consul::DaemonClientConfig(cfg->consul_address, cfg->consul_timeout);
   if (!ccfg.ok()) return ConfigError(ccfg.status().message());
   auto listen = ParseListen("listen", cfg->listen);
   if (!listen.ok()) return ConfigError(listen.status().message());
