@@ -73,6 +73,16 @@ struct Fixture {
     return set;
   }
 
+  // One primary n1 applied with the rules, then a fresh script for HAProxy process `pid`
+  // (the same pid: nothing changed on HAProxy's side).
+  void Settle(int pid = 10) {
+    reconciler->SetFleet({{Node("n1", Role::kPrimary, 1)}, {}});
+    reconciler->SetRules(Rules());
+    reconciler->Step();
+    socket.Reset();
+    ScriptEmpty(socket, pid);
+  }
+
   static inline int counter = 0;
   std::filesystem::path dir;
   testing::FakeClock clock;
@@ -113,11 +123,7 @@ TEST_CASE("the first inputs bring HAProxy in line and the map file on disk follo
 
 TEST_CASE("with nothing new, rounds between resyncs only ask HAProxy who it is") {
   Fixture f;
-  f.reconciler->SetFleet({{Node("n1", Role::kPrimary, 1)}, {}});
-  f.reconciler->SetRules(f.Rules());
-  f.reconciler->Step();
-  f.socket.Reset();
-  ScriptEmpty(f.socket, 10);
+  f.Settle();
   for (int i = 0; i < 5; ++i) {
     f.clock.Advance(std::chrono::milliseconds(200));
     f.reconciler->Step();
@@ -127,11 +133,7 @@ TEST_CASE("with nothing new, rounds between resyncs only ask HAProxy who it is")
 
 TEST_CASE("a Consul answer that changes no record (a check's output) starts no round") {
   Fixture f;
-  f.reconciler->SetFleet({{Node("n1", Role::kPrimary, 1)}, {}});
-  f.reconciler->SetRules(f.Rules());
-  f.reconciler->Step();
-  f.socket.Reset();
-  ScriptEmpty(f.socket, 10);
+  f.Settle();
   f.reconciler->SetFleet({{Node("n1", Role::kPrimary, 1)}, {}});
   f.clock.Advance(std::chrono::milliseconds(200));
   f.reconciler->Step();
@@ -140,11 +142,7 @@ TEST_CASE("a Consul answer that changes no record (a check's output) starts no r
 
 TEST_CASE("an HAProxy restart is noticed by the next check and everything is put back") {
   Fixture f;
-  f.reconciler->SetFleet({{Node("n1", Role::kPrimary, 1)}, {}});
-  f.reconciler->SetRules(f.Rules());
-  f.reconciler->Step();
-  f.socket.Reset();
-  ScriptEmpty(f.socket, 11);  // a new pid, no servers, no map
+  f.Settle(11);
   f.clock.Advance(std::chrono::milliseconds(200));
   SteadyTime next = f.reconciler->Step();
   CHECK(f.socket.CommandsStartingWith("add server shard_1_rw/n1").size() == 1);
@@ -191,11 +189,7 @@ TEST_CASE("an unreachable HAProxy is retried at every check and synced as soon a
 
 TEST_CASE("a rejected rules document changes nothing: the last good map stays") {
   Fixture f;
-  f.reconciler->SetFleet({{Node("n1", Role::kPrimary, 1)}, {}});
-  f.reconciler->SetRules(f.Rules());
-  f.reconciler->Step();
-  f.socket.Reset();
-  ScriptEmpty(f.socket, 10);
+  f.Settle();
   f.reconciler->RejectRules(ProtocolError("rules[0].hi is missing"));
   f.clock.Advance(std::chrono::milliseconds(200));
   f.reconciler->Step();
