@@ -74,6 +74,8 @@ StackOptions DemoOptions() {
   o.shards = {"shard_1", "shard_2", "shard_3"};
   o.replicas = 1;
   o.segments = {{0, 4999, "shard_1"}, {5000, 9999, "shard_2"}};
+  // Room for two shards added while the stack runs (docs/router.md, "Backends").
+  o.spare_backends = 2;
   o.rw_port = ChoosePort(kDefaultRwPort, "read-write");
   o.ro_port = ChoosePort(kDefaultRoPort, "read-only");
   o.stats_port = ChoosePort(kDefaultStatsPort, "stats");
