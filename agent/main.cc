@@ -24,14 +24,6 @@ namespace {
 using namespace shardgate;
 using namespace shardgate::agent;
 
-constexpr int kExitConfig = 2;
-constexpr int kExitRuntime = 1;
-
-int ConfigError(const std::string& message) {
-  std::fprintf(stderr, "invalid config: %s\n", message.c_str());
-  return kExitConfig;
-}
-
 void PrintHelp() {
   std::printf("usage: shardgate-agent [--config FILE] [--KEY=VALUE ...]\n"
               "keys (also SHARDGATE_AGENT_<KEY> in the environment, or KEY = VALUE in FILE):\n");

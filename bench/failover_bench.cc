@@ -28,7 +28,7 @@ constexpr int kDefaultTrials = 10;
 // client this long, so it sets the figures' granularity in that window.
 constexpr milliseconds kDefaultAttemptTimeout{500};
 // The shard key a shardgate router port needs in the startup packet; PostgreSQL and the peer
-// take it as a harmless placeholder setting.
+// take it as a harmless custom setting.
 constexpr const char* kPgOptions = "-c shardgate.key=1";
 
 // The agents' probe interval (fall 3, rise 2 by default): a promotion is published at the

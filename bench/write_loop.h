@@ -15,7 +15,7 @@ using WriteOnce = harness::AttemptFn;
 // A WriteOnce through 127.0.0.1:port as user postgres: in one simple query, `create table if
 // not exists` and an insert returning current_setting('cluster_name'). `pg_options` goes into
 // the startup packet's `options` (e.g. "-c shardgate.key=1" for a shardgate router port;
-// PostgreSQL takes a dotted name it does not know as a placeholder setting, so the same writes
+// PostgreSQL takes a dotted name it does not know as a custom setting, so the same writes
 // also work on a plain port). Every attempt opens a new connection, so every attempt is a new
 // routing decision of the HAProxy under test, and ends (connect included) within
 // `attempt_timeout`. The WriteOnce may be called from any thread.

@@ -1,6 +1,7 @@
 // Config file, flags and environment layering (see config_layers.h).
 #include "common/config_layers.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "common/file.h"
@@ -17,6 +18,11 @@ std::string Trim(const std::string& s) {
 }
 
 }  // namespace
+
+int ConfigError(const std::string& message) {
+  std::fprintf(stderr, "invalid config: %s\n", message.c_str());
+  return kExitConfig;
+}
 
 ConfigSources ProcessConfigSources(int argc, char** argv) {
   return ConfigSources{std::vector<std::string>(argv + 1, argv + argc),

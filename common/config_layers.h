@@ -20,6 +20,13 @@
 
 namespace shardgate {
 
+// The daemons' exit statuses: a configuration they refuse, and a failure while running.
+inline constexpr int kExitConfig = 2;
+inline constexpr int kExitRuntime = 1;
+
+// Prints "invalid config: <message>" to stderr and returns kExitConfig, for main().
+int ConfigError(const std::string& message);
+
 // Raw key -> value, keys in snake_case.
 using RawConfig = std::map<std::string, std::string>;
 

@@ -53,6 +53,18 @@ void Script(testing::FakeRuntimeSocket& socket, int pid, int uptime, int admin, 
   socket.ReplyAlways("prepare map", std::string("New version created: 3\n"));
 }
 
+// An HAProxy running map 7 whose shard_1_rw has the wanted n1 (ready) and n9, a node no longer
+// in Consul, with the given admin bits.
+void ScriptWithGoneNode(testing::FakeRuntimeSocket& socket, int n9_admin) {
+  socket.ReplyAlways("show info", Info(10, 5));
+  socket.ReplyAlways("show backend", std::string(kBackends));
+  socket.ReplyAlways("show servers state", std::string(kStateHeader) +
+                                               StateLine("shard_1_rw", "n1", 0, 256) +
+                                               StateLine("shard_1_rw", "n9", n9_admin, 256) + "\n");
+  socket.ReplyAlways("get map", std::string("type=str, case=sensitive, found=yes, idx=tree, "
+                                            "key=\"meta\", value=\"7|1|1\", type=\"str\"\n"));
+}
+
 TEST_CASE("a first round sets the servers' states and weights and pushes the map") {
   testing::FakeRuntimeSocket socket;
   Script(socket, 10, 5, /*admin=*/1, /*weight=*/1, std::nullopt);
@@ -123,14 +135,8 @@ TEST_CASE("a garbled servers reply stops the round before any command is sent") 
 
 TEST_CASE("a server no node wants is deleted only after remove_after, once in maint") {
   testing::FakeRuntimeSocket socket;
-  socket.ReplyAlways("show info", Info(10, 5));
-  socket.ReplyAlways("show backend", std::string(kBackends));
   // n1 is wanted and ready; n9 (a node gone from Consul) sits in maint (admin bit 1).
-  socket.ReplyAlways("show servers state", std::string(kStateHeader) +
-                                               StateLine("shard_1_rw", "n1", 0, 256) +
-                                               StateLine("shard_1_rw", "n9", 1, 256) + "\n");
-  socket.ReplyAlways("get map", std::string("type=str, case=sensitive, found=yes, idx=tree, "
-                                            "key=\"meta\", value=\"7|1|1\", type=\"str\"\n"));
+  ScriptWithGoneNode(socket, /*n9_admin=*/1);
   haproxy::RuntimeClient client(socket);
   InstanceMemory memory;
   InstancePlan plan = Plan();
@@ -180,13 +186,7 @@ TEST_CASE("a shard without static backends gets a spare slot, servers first, the
 
 TEST_CASE("while some Consul record does not decode, servers no record wants are left alone") {
   testing::FakeRuntimeSocket socket;
-  socket.ReplyAlways("show info", Info(10, 5));
-  socket.ReplyAlways("show backend", std::string(kBackends));
-  socket.ReplyAlways("show servers state", std::string(kStateHeader) +
-                                               StateLine("shard_1_rw", "n1", 0, 256) +
-                                               StateLine("shard_1_rw", "n9", 0, 256) + "\n");
-  socket.ReplyAlways("get map", std::string("type=str, case=sensitive, found=yes, idx=tree, "
-                                            "key=\"meta\", value=\"7|1|1\", type=\"str\"\n"));
+  ScriptWithGoneNode(socket, /*n9_admin=*/0);
   haproxy::RuntimeClient client(socket);
   InstanceMemory memory;
   InstancePlan plan = Plan();

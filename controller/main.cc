@@ -29,14 +29,6 @@ namespace {
 using namespace shardgate;
 using namespace shardgate::controller;
 
-constexpr int kExitConfig = 2;
-constexpr int kExitRuntime = 1;
-
-int ConfigError(const std::string& message) {
-  std::fprintf(stderr, "invalid config: %s\n", message.c_str());
-  return kExitConfig;
-}
-
 std::string HostName() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "";
