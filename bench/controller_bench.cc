@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_flags.h"
 #include "bench/controller_bench_parts.h"
 #include "common/flags.h"
 #include "common/numbers.h"
@@ -27,19 +28,6 @@ constexpr const char* kUsage =
     "  part 1: Consul change -> applied (3 shards x 3 nodes; --changes per --spacing-ms series)\n"
     "  part 2: resync after an HAProxy restart (--shards x --nodes, --segments, --restarts)\n"
     "  part 3: controller CPU/RSS idle and under --rate changes/s (--phase-seconds each)\n";
-
-// Reads an integer flag in [lo, hi] into *out when it was given.
-Status IntFlag(const ParsedFlags& parsed, const char* name, int lo, int hi, int* out) {
-  std::optional<std::string> text = parsed.Get(name);
-  if (!text) return Status::Ok();
-  int value = 0;
-  if (!ParseInteger(*text, &value) || value < lo || value > hi) {
-    return InvalidArgument(std::string(name) + ": '" + *text + "' is not a number in " +
-                           std::to_string(lo) + ".." + std::to_string(hi));
-  }
-  *out = value;
-  return Status::Ok();
-}
 
 // Reads a comma-separated list of integers in [lo, hi] into *out when it was given.
 Status IntListFlag(const ParsedFlags& parsed, const char* name, int lo, int hi,

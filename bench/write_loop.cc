@@ -24,13 +24,18 @@ std::string ConnValue(const std::string& value) {
 
 }  // namespace
 
+std::string BenchConninfo(int port, const std::string& pg_options,
+                          const std::string& application_name) {
+  // client_min_messages: `create table if not exists` notices would flood stderr.
+  return "host=127.0.0.1 port=" + std::to_string(port) +
+         " user=postgres dbname=postgres sslmode=disable application_name=" +
+         ConnValue(application_name) +
+         " options=" + ConnValue("-c client_min_messages=warning " + pg_options);
+}
+
 WriteOnce MakePgWriter(int port, const std::string& pg_options,
                        std::chrono::milliseconds attempt_timeout) {
-  // client_min_messages: `create table if not exists` notices would flood stderr.
-  std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port) +
-                         " user=postgres dbname=postgres sslmode=disable"
-                         " application_name=failover-bench options=" +
-                         ConnValue("-c client_min_messages=warning " + pg_options);
+  std::string conninfo = BenchConninfo(port, pg_options, "failover-bench");
   return [conninfo, attempt_timeout]() -> Result<std::string> {
     SystemClock clock;
     agent::PqSession session(clock, conninfo, attempt_timeout);

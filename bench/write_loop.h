@@ -22,4 +22,9 @@ using WriteOnce = harness::AttemptFn;
 WriteOnce MakePgWriter(int port, const std::string& pg_options,
                        std::chrono::milliseconds attempt_timeout);
 
+// The libpq connection string of the benches' clients: 127.0.0.1:port as user postgres,
+// sslmode=disable, `pg_options` (after -c client_min_messages=warning) in the startup packet.
+std::string BenchConninfo(int port, const std::string& pg_options,
+                          const std::string& application_name);
+
 }  // namespace shardgate::bench
