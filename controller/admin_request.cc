@@ -75,16 +75,19 @@ AdminResult<KeyRange> CheckOrder(KeyRange range) {
   return range;
 }
 
+AdminError RangeSyntax(std::string_view text) {
+  return RangeError("invalid_range",
+                    Quoted(text) + " is not \"<lo>-<hi>\" or \"<key>\" (decimal integers)");
+}
+
 AdminResult<KeyRange> ParseRangeText(std::string_view text) {
-  const AdminError syntax = RangeError(
-      "invalid_range", Quoted(text) + " is not \"<lo>-<hi>\" or \"<key>\" (decimal integers)");
   size_t first_end = BoundEnd(text, 0);
-  if (first_end == std::string_view::npos) return syntax;
+  if (first_end == std::string_view::npos) return RangeSyntax(text);
   std::string_view lo = text.substr(0, first_end);
   std::string_view hi = lo;
   if (first_end != text.size()) {
-    if (text[first_end] != '-') return syntax;
-    if (BoundEnd(text, first_end + 1) != text.size()) return syntax;
+    if (text[first_end] != '-') return RangeSyntax(text);
+    if (BoundEnd(text, first_end + 1) != text.size()) return RangeSyntax(text);
     hi = text.substr(first_end + 1);
   }
   KeyRange range;
