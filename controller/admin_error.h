@@ -8,6 +8,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "common/status.h"
+
 namespace shardgate::controller {
 
 // One refused admin request. `code` is one of the contract's stable codes ("invalid_json",
@@ -38,18 +40,36 @@ class [[nodiscard]] AdminResult {
   AdminResult(AdminError error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
-  // REQUIRES: !ok() for error(), ok() for the value accessors (std::get throws otherwise,
-  // which the route table turns into a 500: a broken invariant, not an expected failure).
-  const AdminError& error() const { return std::get<1>(v_); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
+  // REQUIRES: !ok() for error(), ok() for the value accessors; otherwise they abort the program
+  // naming the error, as Result<T> does: a broken invariant, not an expected failure.
+  const AdminError& error() const {
+    if (ok()) ::shardgate::internal::DieOnErrorValue(Internal("AdminResult::error() on a value"));
+    return std::get<1>(v_);
+  }
+  T& value() & { return Checked(); }
+  const T& value() const& { return Checked(); }
+  T&& value() && { return std::move(Checked()); }
+  T* operator->() { return &Checked(); }
+  const T* operator->() const { return &Checked(); }
+  T& operator*() & { return Checked(); }
+  const T& operator*() const& { return Checked(); }
 
  private:
+  T& Checked() {
+    if (!ok()) Die();
+    return std::get<0>(v_);
+  }
+  const T& Checked() const {
+    if (!ok()) Die();
+    return std::get<0>(v_);
+  }
+  [[noreturn]] void Die() const {
+    const AdminError& e = std::get<1>(v_);
+    ::shardgate::internal::DieOnErrorValue(Internal("AdminResult::value() on error " +
+                                                    std::to_string(e.status) + " " + e.code + ": " +
+                                                    e.message));
+  }
+
   std::variant<T, AdminError> v_;
 };
 
