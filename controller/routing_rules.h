@@ -23,6 +23,7 @@ struct RoutingRule {
   WallTime created_at{};
   std::optional<WallTime> expires_at;  // none: permanent
   std::string reason;                  // free text from the operator, may be empty
+  std::string created_by;              // the admin token's name, or "anonymous"; may be empty
   bool operator==(const RoutingRule&) const = default;
 };
 
