@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
   }
 
   ConsulWatches watches(client, clock, sleeper, metrics, reconciler,
-                        {cfg->service_name, RulesKey(cfg->cluster), cfg->consul_wait});
+                        {cfg->service_name, cfg->cluster, cfg->consul_wait});
   Log(LogLevel::kInfo, "controller_started",
       {{"controller_id", cfg->controller_id},
        {"cluster", cfg->cluster},
