@@ -10,19 +10,26 @@ using Setter = KeySetter<ControllerConfig>;
 using Field = std::function<std::string&(ControllerConfig&)>;
 using DurationField = std::function<Millis&(ControllerConfig&)>;
 
-Setter Sockets() {
-  return [](const std::string& v, ControllerConfig& c) {
-    c.haproxy_sockets.clear();
+using ListField = std::function<std::vector<std::string>&(ControllerConfig&)>;
+
+// A comma-separated list of `what`, each item checked by `check` (which may be empty).
+Setter ListKey(std::string what, ListField field,
+               std::function<Status(const std::string&)> check = nullptr) {
+  return [what = std::move(what), field = std::move(field),
+          check = std::move(check)](const std::string& v, ControllerConfig& c) {
+    std::vector<std::string> items;
     size_t start = 0;
     while (start <= v.size()) {
       size_t comma = v.find(',', start);
       std::string item = v.substr(start,
                                   comma == std::string::npos ? std::string::npos : comma - start);
-      if (item.empty()) return InvalidArgument("must be a comma-separated list of stats sockets");
-      c.haproxy_sockets.push_back(item);
+      if (item.empty()) return InvalidArgument("must be a comma-separated list of " + what);
+      if (check) RETURN_IF_ERROR(check(item));
+      items.push_back(item);
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
+    field(c) = std::move(items);
     return Status::Ok();
   };
 }
@@ -39,13 +46,27 @@ const std::map<std::string, Setter>& Setters() {
       {"consul_timeout",
        DurationKey<ControllerConfig>(Millis(50),
                                      DurationField([](auto& c) -> auto& { return c.consul_timeout; }))},
-      {"haproxy_sockets", Sockets()},
+      {"haproxy_sockets",
+       ListKey("stats sockets", ListField([](auto& c) -> auto& { return c.haproxy_sockets; }))},
       {"haproxy_timeout",
        DurationKey<ControllerConfig>(Millis(10),
                                      DurationField([](auto& c) -> auto& { return c.haproxy_timeout; }))},
       {"ranges_map", TextKey<ControllerConfig>(Field([](auto& c) -> auto& { return c.ranges_map; }))},
       {"shards_map", TextKey<ControllerConfig>(Field([](auto& c) -> auto& { return c.shards_map; }))},
-      {"listen", ListenKey<ControllerConfig>(Field([](auto& c) -> auto& { return c.listen; }))},
+      {"listen", ListKey("host:port addresses",
+                         ListField([](auto& c) -> auto& { return c.listen; }),
+                         [](const std::string& item) {
+                           return ParseListen("", item).ok()
+                                      ? Status::Ok()
+                                      : InvalidArgument("\"" + item +
+                                                        "\" is not host:port, e.g. 127.0.0.1:8080");
+                         })},
+      {"admin_tokens_file",
+       TextKey<ControllerConfig>(Field([](auto& c) -> auto& { return c.admin_tokens_file; }))},
+      {"history_keep",
+       [](const std::string& v, ControllerConfig& c) {
+         return ParseBounded<size_t>(v, 1, 10000, &c.history_keep);
+       }},
       {"controller_id",
        NameKey<ControllerConfig>(Field([](auto& c) -> auto& { return c.controller_id; }))},
       {"resync_interval",

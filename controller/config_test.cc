@@ -35,7 +35,9 @@ TEST_CASE("the three required keys are enough and the rest defaults sensibly") {
   REQUIRE(cfg.ok());
   CHECK(cfg->service_name == "shardgate-orders");
   CHECK(cfg->controller_id == "lb-1");
-  CHECK(cfg->listen == "127.0.0.1:9640");
+  CHECK(cfg->listen == std::vector<std::string>{"127.0.0.1:8080"});
+  CHECK(cfg->admin_tokens_file.empty());
+  CHECK(cfg->history_keep == 100);
   CHECK(cfg->haproxy_sockets == std::vector<std::string>{"/run/haproxy.sock"});
   CHECK(cfg->resync_interval == Millis(30000));
   CHECK(cfg->shards_map.empty());
@@ -65,7 +67,9 @@ TEST_CASE("bad values name the key and say what is expected") {
   };
   CHECK(Error(with("--resync-interval=10")) ==
         "resync_interval: must be a duration like 250ms, 10s or 1m");
-  CHECK(Error(with("--listen=9640")) == "listen: must be host:port, e.g. 127.0.0.1:9187");
+  CHECK(Error(with("--listen=9640")) == "listen: \"9640\" is not host:port, e.g. 127.0.0.1:8080");
+  CHECK(Error(with("--listen=127.0.0.1:8080,")) ==
+        "listen: must be a comma-separated list of host:port addresses");
   CHECK(Error(with("--cluster=a b")) == "cluster: must match [A-Za-z0-9_.-]+");
   CHECK(Error(with("--log-level=loud")) == "log_level: must be debug, info, warn or error");
   CHECK(Error(with("--colour=red")) == "colour: unknown key");

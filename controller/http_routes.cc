@@ -14,9 +14,10 @@ namespace shardgate::controller {
 namespace {
 
 // "GET, HEAD, POST": the methods a path takes, HEAD wherever GET is.
-std::string AllowList(const std::map<std::string, HttpHandler>& methods) {
+template <class Methods>
+std::string AllowList(const Methods& methods) {
   std::set<std::string> names;
-  for (const auto& [method, handler] : methods) names.insert(method);
+  for (const auto& [method, route] : methods) names.insert(method);
   if (names.contains("GET")) names.insert("HEAD");
   std::string out;
   for (const std::string& method : names) out += (out.empty() ? "" : ", ") + method;
@@ -30,46 +31,79 @@ HttpResponse Text(int status, std::string body) {
   return r;
 }
 
+[[noreturn]] void RegisteredTwice(const std::string& method, const std::string& path) {
+  std::fprintf(stderr, "HttpRoutes: %s %s registered twice\n", method.c_str(), path.c_str());
+  std::abort();
+}
+
 }  // namespace
 
-HttpResponse JsonError(int status, std::string_view message) {
+HttpResponse JsonError(int status, std::string_view code, std::string_view message,
+                       std::string_view field) {
   HttpResponse r;
   r.status = status;
   r.content_type = "application/json";
-  // Paths and methods come from the client: replace bytes that are not UTF-8 rather than throw.
-  r.body = nlohmann::json{{"error", message}}.dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace);
+  nlohmann::json error{{"code", code}, {"message", message}};
+  if (!field.empty()) error["field"] = field;
+  // Paths, fields and methods come from the client: replace bytes that are not UTF-8 rather than
+  // throw.
+  r.body = nlohmann::json{{"error", std::move(error)}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 
-HttpResponse BodyTooLarge() {
-  return JsonError(413, "request body over " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+HttpResponse BodyTooLarge(size_t limit) {
+  return JsonError(413, "body_too_large", "request body over " + std::to_string(limit) + " bytes");
 }
 
-void HttpRoutes::Handle(std::string method, std::string path, HttpHandler handler) {
-  auto [it, inserted] = routes_[path].emplace(std::move(method), std::move(handler));
-  if (!inserted) {
-    std::fprintf(stderr, "HttpRoutes: %s %s registered twice\n", it->first.c_str(), path.c_str());
-    std::abort();
+void HttpRoutes::Handle(std::string method, std::string path, HttpHandler handler,
+                        size_t max_body) {
+  if (max_body > kMaxBulkBodyBytes) max_body = kMaxBulkBodyBytes;
+  auto [it, inserted] = routes_[path].emplace(method, Route{std::move(handler), max_body});
+  if (!inserted) RegisteredTwice(method, path);
+}
+
+void HttpRoutes::HandlePrefix(std::string method, std::string prefix, HttpHandler handler) {
+  auto [it, inserted] = prefixes_[prefix].emplace(method, Route{std::move(handler)});
+  if (!inserted) RegisteredTwice(method, prefix);
+}
+
+const HttpRoutes::Methods* HttpRoutes::Find(std::string_view path) const {
+  if (auto exact = routes_.find(path); exact != routes_.end()) return &exact->second;
+  for (const auto& [prefix, methods] : prefixes_) {
+    if (path.size() > prefix.size() && path.starts_with(prefix)) return &methods;
   }
+  return nullptr;
+}
+
+size_t HttpRoutes::BodyLimit(std::string_view method, std::string_view path) const {
+  const Methods* methods = Find(path);
+  if (methods == nullptr) return kMaxRequestBodyBytes;
+  auto route = methods->find(std::string(method));
+  return route == methods->end() ? kMaxRequestBodyBytes : route->second.max_body;
 }
 
 HttpResponse HttpRoutes::Dispatch(const HttpRequest& request) const {
-  if (request.body.size() > kMaxRequestBodyBytes) return BodyTooLarge();
-  auto path = routes_.find(request.path);
-  if (path == routes_.end()) return JsonError(404, "no such path: " + request.path);
+  const Methods* methods = Find(request.path);
+  if (methods == nullptr) {
+    if (request.body.size() > kMaxRequestBodyBytes) return BodyTooLarge();
+    return JsonError(404, "not_found", "no such path: " + request.path);
+  }
   const std::string method = request.method == "HEAD" ? "GET" : request.method;
-  auto handler = path->second.find(method);
-  if (handler == path->second.end()) {
-    HttpResponse r = JsonError(405, "method " + request.method + " not allowed on " + request.path);
-    r.headers["Allow"] = AllowList(path->second);
+  auto route = methods->find(method);
+  if (route == methods->end()) {
+    if (request.body.size() > kMaxRequestBodyBytes) return BodyTooLarge();
+    HttpResponse r = JsonError(405, "method_not_allowed",
+                               "method " + request.method + " not allowed on " + request.path);
+    r.headers["Allow"] = AllowList(*methods);
     return r;
   }
+  if (request.body.size() > route->second.max_body) return BodyTooLarge(route->second.max_body);
   // A handler that throws (a JSON library error, say) answers 500; the server keeps serving.
   try {
-    return handler->second(request);
+    return route->second.handler(request);
   } catch (const std::exception& e) {
-    return JsonError(500, std::string("internal error: ") + e.what());
+    return JsonError(500, "internal", std::string("internal error: ") + e.what());
   }
 }
 

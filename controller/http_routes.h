@@ -11,8 +11,10 @@
 
 namespace shardgate::controller {
 
-// Bodies above this are refused with 413 (admin API documents are far smaller).
+// Bodies above this are refused with 413 unless the route allows more (Handle's max_body).
 inline constexpr size_t kMaxRequestBodyBytes = 1024 * 1024;
+// The most any route may allow: a bulk range-map load of 100,000+ rules is several MiB.
+inline constexpr size_t kMaxBulkBodyBytes = 64 * 1024 * 1024;
 
 struct HttpResponse {
   int status = 200;
@@ -30,10 +32,13 @@ struct HttpRequest {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
-// `{"error":"<message>"}` with `status`, as application/json.
-HttpResponse JsonError(int status, std::string_view message);
-// The 413 JsonError for a body over kMaxRequestBodyBytes.
-HttpResponse BodyTooLarge();
+// `{"error":{"code":"<code>","message":"<message>","field":"<field>"}}` with `status`, as
+// application/json; `field` is left out when empty. Every error the controller's HTTP API answers
+// has this shape (docs/admin-api.md).
+HttpResponse JsonError(int status, std::string_view code, std::string_view message,
+                       std::string_view field = "");
+// The 413 JsonError for a body over `limit` bytes.
+HttpResponse BodyTooLarge(size_t limit = kMaxRequestBodyBytes);
 
 // Thread-safety: Handle before any Dispatch; Dispatch is const and may run on many threads
 // (the handlers then must be safe to call concurrently).
@@ -42,15 +47,32 @@ class HttpRoutes {
   // Routes `method` (upper case) on exactly `path` (no prefixes, no patterns) to `handler`.
   // REQUIRES: each method and path once (a second registration aborts: it is a programming
   // error).
-  void Handle(std::string method, std::string path, HttpHandler handler);
+  // A body over `max_body` (<= kMaxBulkBodyBytes) is answered 413 without calling it.
+  void Handle(std::string method, std::string path, HttpHandler handler,
+              size_t max_body = kMaxRequestBodyBytes);
+  // Routes `method` on every path that starts with `prefix` and is longer (e.g.
+  // "/api/v1/routing-map/rules/" for ".../rules/<id>"); exact routes win over prefixes.
+  void HandlePrefix(std::string method, std::string prefix, HttpHandler handler);
 
-  // The handler's answer, or: 413 for a body over kMaxRequestBodyBytes, 404 for an unknown
+  // The body limit of the route `path` names (kMaxRequestBodyBytes when it names none), so the
+  // server can stop reading a body early.
+  size_t BodyLimit(std::string_view method, std::string_view path) const;
+
+  // The handler's answer, or: 413 for a body over the route's limit, 404 for an unknown
   // path, 405 with an Allow header for a method the path does not take, 500 when the handler
   // throws. HEAD is answered as GET (the server drops the body). Errors are JsonError.
   HttpResponse Dispatch(const HttpRequest& request) const;
 
  private:
-  std::map<std::string, std::map<std::string, HttpHandler>> routes_;  // path -> method -> handler
+  struct Route {
+    HttpHandler handler;
+    size_t max_body = kMaxRequestBodyBytes;
+  };
+  using Methods = std::map<std::string, Route>;  // method -> route
+  const Methods* Find(std::string_view path) const;
+
+  std::map<std::string, Methods, std::less<>> routes_;    // exact path -> methods
+  std::map<std::string, Methods, std::less<>> prefixes_;  // path prefix -> methods
 };
 
 // GET /metrics: `render_metrics()` as Prometheus text. GET /healthz: 200 "ok" while the process

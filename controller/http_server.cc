@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -41,18 +42,19 @@ void ToHttplib(const HttpResponse& response, httplib::Response& res) {
 // Transfer-Encoding has none, where httplib's own reading would wait for the connection to close
 // (`curl -X POST` without data). False when the body is too large or the read failed; httplib
 // has then set `res.status` (413 or 400).
-bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
+// A body over `limit` stops the read (false with `body` over the limit).
+bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader, size_t limit,
               std::string& body) {
   if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return true;
-  return reader([&body](const char* data, size_t n) {
-    body.append(data, n);
-    return true;
+  return reader([&body, limit](const char* data, size_t n) {
+    body.append(data, std::min(n, limit + 1 - body.size()));
+    return body.size() <= limit;
   });
 }
 
 // Every request, whatever its method and path, goes to `routes` (which must outlive `server`).
 void InstallHandlers(httplib::Server& server, const HttpRoutes& routes) {
-  server.set_payload_max_length(kMaxRequestBodyBytes);
+  server.set_payload_max_length(kMaxBulkBodyBytes);
   // Only SO_REUSEADDR: httplib's default adds SO_REUSEPORT, with which a second controller on
   // the same port would share it silently instead of failing to start.
   server.set_socket_options([](socket_t fd) {
@@ -65,9 +67,13 @@ void InstallHandlers(httplib::Server& server, const HttpRoutes& routes) {
   auto with_body = [&routes](const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& reader) {
     std::string body;
-    if (!ReadBody(req, reader, body)) {
-      return ToHttplib(
-          res.status == 413 ? BodyTooLarge() : JsonError(400, "cannot read the request body"), res);
+    const size_t limit = routes.BodyLimit(req.method, req.path);
+    if (!ReadBody(req, reader, limit, body)) {
+      if (body.size() > limit) return ToHttplib(BodyTooLarge(limit), res);
+      return ToHttplib(res.status == 413
+                           ? BodyTooLarge(kMaxBulkBodyBytes)
+                           : JsonError(400, "bad_request", "cannot read the request body"),
+                       res);
     }
     ToHttplib(routes.Dispatch(FromHttplib(req, std::move(body))), res);
   };
@@ -79,8 +85,9 @@ void InstallHandlers(httplib::Server& server, const HttpRoutes& routes) {
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     ToHttplib(res.status == 413
-                  ? BodyTooLarge()
-                  : JsonError(res.status, "bad request (HTTP " + std::to_string(res.status) + ")"),
+                  ? BodyTooLarge(kMaxBulkBodyBytes)
+                  : JsonError(res.status, "bad_request",
+                              "bad request (HTTP " + std::to_string(res.status) + ")"),
               res);
   });
 }
@@ -95,45 +102,56 @@ ControllerHttpServer::ControllerHttpServer(
 
 ControllerHttpServer::~ControllerHttpServer() { Stop(); }
 
-void ControllerHttpServer::Handle(std::string method, std::string path, HttpHandler handler) {
-  if (server_) {
-    std::fprintf(stderr, "ControllerHttpServer: %s %s added after Start\n", method.c_str(),
-                 path.c_str());
-    std::abort();
-  }
-  routes_.Handle(std::move(method), std::move(path), std::move(handler));
+namespace {
+
+[[noreturn]] void AddedAfterStart(const std::string& method, const std::string& path) {
+  std::fprintf(stderr, "ControllerHttpServer: %s %s added after Start\n", method.c_str(),
+               path.c_str());
+  std::abort();
+}
+
+}  // namespace
+
+void ControllerHttpServer::Handle(std::string method, std::string path, HttpHandler handler,
+                                  size_t max_body) {
+  if (!listeners_.empty()) AddedAfterStart(method, path);
+  routes_.Handle(std::move(method), std::move(path), std::move(handler), max_body);
+}
+
+void ControllerHttpServer::HandlePrefix(std::string method, std::string prefix,
+                                        HttpHandler handler) {
+  if (!listeners_.empty()) AddedAfterStart(method, prefix);
+  routes_.HandlePrefix(std::move(method), std::move(prefix), std::move(handler));
 }
 
 Status ControllerHttpServer::Start(const std::string& host, int port) {
-  if (server_) {
-    std::fprintf(stderr, "ControllerHttpServer: started twice\n");
-    std::abort();
-  }
-  server_ = std::make_unique<httplib::Server>();
-  InstallHandlers(*server_, routes_);
-  port_ = port == 0 ? server_->bind_to_any_port(host)
-                    : (server_->bind_to_port(host, port) ? port : -1);
-  if (port_ <= 0) {
-    server_.reset();
-    port_ = 0;
+  auto l = std::make_unique<Listener>();
+  l->server = std::make_unique<httplib::Server>();
+  InstallHandlers(*l->server, routes_);
+  l->port = port == 0 ? l->server->bind_to_any_port(host)
+                      : (l->server->bind_to_port(host, port) ? port : -1);
+  if (l->port <= 0) {
     return Unavailable("http: cannot listen on " + host + ":" + std::to_string(port));
   }
-  serving_ended_ = false;
-  thread_ = std::thread([this] {
-    server_->listen_after_bind();
-    serving_ended_ = true;
+  Listener* raw = l.get();
+  raw->thread = std::thread([raw] {
+    raw->server->listen_after_bind();
+    raw->serving_ended = true;
   });
   // httplib's stop() does nothing until the thread has entered its accept loop: a Stop() right
   // after Start() would be lost and the join would hang. Return only once it is serving.
-  while (!server_->is_running() && !serving_ended_) {
+  while (!raw->server->is_running() && !raw->serving_ended) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  listeners_.push_back(std::move(l));
   return Status::Ok();
 }
 
 void ControllerHttpServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  for (auto& l : listeners_) l->server->stop();
+  for (auto& l : listeners_) {
+    if (l->thread.joinable()) l->thread.join();
+  }
 }
 
 }  // namespace shardgate::controller

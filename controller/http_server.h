@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "controller/http_routes.h"
@@ -33,23 +34,29 @@ class ControllerHttpServer {
 
   // Adds a route: `method` on exactly `path` (see HttpRoutes::Handle).
   // REQUIRES: before Start(); each method and path once.
-  void Handle(std::string method, std::string path, HttpHandler handler);
+  void Handle(std::string method, std::string path, HttpHandler handler,
+              size_t max_body = kMaxRequestBodyBytes);
+  void HandlePrefix(std::string method, std::string prefix, HttpHandler handler);
 
-  // Binds host:port (0 = a free port) and serves on a background thread. Errors: kUnavailable
-  // naming the address when it cannot be bound (Start may then be tried again). REQUIRES: not
-  // started yet.
+  // Binds host:port (0 = a free port) and serves on a background thread. Called again, it adds
+  // one more listener with the same routes (the demo serves 9640 and 8080). Errors: kUnavailable
+  // naming the address when it cannot be bound (Start may then be tried again).
   Status Start(const std::string& host, int port);
-  // The bound port (after a successful Start).
-  int port() const { return port_; }
+  // The port the first listener bound (after a successful Start).
+  int port() const { return listeners_.empty() ? 0 : listeners_.front()->port; }
   // Stops serving and joins the thread; requests in flight finish first. Idempotent.
   void Stop();
 
  private:
+  struct Listener {
+    std::unique_ptr<httplib::Server> server;
+    std::thread thread;
+    std::atomic<bool> serving_ended{false};  // the serving thread left listen_after_bind
+    int port = 0;
+  };
+
   HttpRoutes routes_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  std::atomic<bool> serving_ended_{false};  // the serving thread left listen_after_bind
-  int port_ = 0;
+  std::vector<std::unique_ptr<Listener>> listeners_;
 };
 
 }  // namespace shardgate::controller

@@ -69,8 +69,12 @@ int main(int argc, char** argv) {
   if (!cfg.ok()) return ConfigError(cfg.status().message());
   auto ccfg = consul::DaemonClientConfig(cfg->consul_address, cfg->consul_timeout);
   if (!ccfg.ok()) return ConfigError(ccfg.status().message());
-  auto listen = ParseListen("listen", cfg->listen);
-  if (!listen.ok()) return ConfigError(listen.status().message());
+  std::vector<std::pair<std::string, int>> listeners;
+  for (const std::string& address : cfg->listen) {
+    auto parsed = ParseListen("listen", address);
+    if (!parsed.ok()) return ConfigError(parsed.status().message());
+    listeners.push_back(*parsed);
+  }
   SetLogLevel(cfg->log_level);
 
   // Before any thread starts: only the signal thread below takes SIGINT and SIGTERM.
@@ -102,14 +106,17 @@ int main(int argc, char** argv) {
 
   ControllerHttpServer http([&] { return metrics.Render(); },
                             [&] { return reconciler.NotReadyReason(); });
-  if (Status s = http.Start(listen->first, listen->second); !s.ok()) {
-    Log(LogLevel::kError, "listen_failed", {{"key", "listen"}, {"error", s.ToString()}});
-    return kExitRuntime;
+  for (const auto& [host, port] : listeners) {
+    if (Status s = http.Start(host, port); !s.ok()) {
+      Log(LogLevel::kError, "listen_failed", {{"key", "listen"}, {"error", s.ToString()}});
+      return kExitRuntime;
+    }
+    Log(LogLevel::kInfo, "listening",
+        {{"key", "listen"}, {"address", host + ":" + std::to_string(port)}});
   }
-  Log(LogLevel::kInfo, "listening", {{"key", "listen"}, {"port", std::to_string(http.port())}});
 
   ConsulWatches watches(client, clock, sleeper, metrics, reconciler,
-                        {cfg->service_name, RulesKey(cfg->cluster), cfg->consul_wait});
+                        {cfg->service_name, cfg->cluster, cfg->consul_wait});
   Log(LogLevel::kInfo, "controller_started",
       {{"controller_id", cfg->controller_id},
        {"cluster", cfg->cluster},

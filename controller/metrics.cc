@@ -135,6 +135,21 @@ void RenderConsul(std::string& out, const MetricsSnapshot& s) {
   AppendMetricCount(out, "shardgate_rules_version", {}, s.rules_version);
 }
 
+void RenderAdmin(std::string& out, const MetricsSnapshot& s) {
+  constexpr std::string_view kRequests = "shardgate_admin_requests_total";
+  AppendMetricHeader(out, kRequests, "counter", "Admin API requests, by route and status.");
+  for (const auto& [key, n] : s.admin_requests) {
+    AppendMetricCount(out, kRequests, {{"route", key.first}, {"code", std::to_string(key.second)}},
+                      n);
+  }
+  Single(out, "shardgate_admin_cas_retries_total", "counter",
+         "Routing-map writes retried after another writer changed the rules first.",
+         s.admin_cas_retries);
+  HistogramFamily(out, "shardgate_admin_applied_seconds",
+                  "From a routing-map change committed to every HAProxy running it (wait=applied).",
+                  s.admin_applied);
+}
+
 void RenderInstances(std::string& out, const MetricsSnapshot& s) {
   PerKey(out, "shardgate_haproxy_up", "gauge",
          "1 when the last round reached the instance's runtime API.", "instance", s.instances,
@@ -156,6 +171,7 @@ std::string RenderControllerMetrics(const MetricsSnapshot& snapshot) {
   RenderReconcile(out, snapshot);
   RenderShards(out, snapshot);
   RenderConsul(out, snapshot);
+  RenderAdmin(out, snapshot);
   RenderInstances(out, snapshot);
   return out;
 }
@@ -249,6 +265,21 @@ void ControllerMetrics::ObserveReroute(double seconds) {
 void ControllerMetrics::ObserveApply(double seconds) {
   std::lock_guard lock(mu_);
   values_.apply.Observe(seconds);
+}
+
+void ControllerMetrics::CountAdminRequest(std::string_view route, int status) {
+  std::lock_guard lock(mu_);
+  ++values_.admin_requests[{std::string(route), status}];
+}
+
+void ControllerMetrics::CountAdminCasRetry() {
+  std::lock_guard lock(mu_);
+  ++values_.admin_cas_retries;
+}
+
+void ControllerMetrics::ObserveAdminApplied(double seconds) {
+  std::lock_guard lock(mu_);
+  values_.admin_applied.Observe(std::max(seconds, 0.0));
 }
 
 MetricsSnapshot ControllerMetrics::Snapshot() const {

@@ -42,6 +42,11 @@ struct MetricsSnapshot {
   uint64_t rules_version = 0;
   Histogram reroute{LatencyBucketsSeconds()};
   Histogram apply{LatencyBucketsSeconds()};
+  // Admin API: requests by "<METHOD> <route>" and status, CAS conflicts retried, and the time
+  // from a change committed to every HAProxy running it (wait=applied).
+  std::map<std::pair<std::string, int>, uint64_t> admin_requests;
+  uint64_t admin_cas_retries = 0;
+  Histogram admin_applied{LatencyBucketsSeconds()};
 };
 
 // Prometheus text 0.0.4: every family with HELP and TYPE lines (even before it has a series),
@@ -90,6 +95,10 @@ class ControllerMetrics {
   void ObserveReroute(double seconds);
   // From a Consul answer received to its change applied: the controller's own share.
   void ObserveApply(double seconds);
+
+  void CountAdminRequest(std::string_view route, int status);
+  void CountAdminCasRetry();
+  void ObserveAdminApplied(double seconds);
 
   // The values now, with the staleness computed from the clock.
   MetricsSnapshot Snapshot() const;

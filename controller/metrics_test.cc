@@ -48,12 +48,15 @@ TEST_CASE("every family is declared with HELP and TYPE in a fixed order before a
             "# TYPE shardgate_consul_errors_total counter",
             "# TYPE shardgate_rules_rejected_total counter",
             "# TYPE shardgate_rules_version gauge",
+            "# TYPE shardgate_admin_requests_total counter",
+            "# TYPE shardgate_admin_cas_retries_total counter",
+            "# TYPE shardgate_admin_applied_seconds histogram",
             "# TYPE shardgate_haproxy_up gauge",
             "# TYPE shardgate_haproxy_restarts_total counter",
             "# TYPE shardgate_map_version gauge",
             "# TYPE shardgate_applied_generation gauge",
         });
-  CHECK(LinesStartingWith(text, "# HELP ").size() == 17);
+  CHECK(LinesStartingWith(text, "# HELP ").size() == 20);
   CHECK(Has(text, "# HELP shardgate_consul_up 1 when the last Consul request succeeded.\n"
                   "# TYPE shardgate_consul_up gauge\n"
                   "shardgate_consul_up 0\n"));
@@ -204,6 +207,22 @@ TEST_CASE("instance gauges appear once set, and versions are exact above 2^53") 
   CHECK(Has(text, "# TYPE shardgate_applied_generation gauge\n"
                   "shardgate_applied_generation{instance=\"lb2\"} 9\n"));
   CHECK(text.ends_with("shardgate_applied_generation{instance=\"lb2\"} 9\n"));
+}
+
+TEST_CASE("admin requests are counted by route and status, with CAS retries and applied times") {
+  testing::FakeClock clock;
+  ControllerMetrics metrics(clock);
+  metrics.CountAdminRequest("POST /api/v1/routing-map", 201);
+  metrics.CountAdminRequest("POST /api/v1/routing-map", 201);
+  metrics.CountAdminRequest("POST /api/v1/routing-map", 400);
+  metrics.CountAdminCasRetry();
+  metrics.ObserveAdminApplied(0.004);
+  const std::string text = metrics.Render();
+  CHECK(Has(text,
+            "shardgate_admin_requests_total{route=\"POST /api/v1/routing-map\",code=\"201\"} 2\n"
+            "shardgate_admin_requests_total{route=\"POST /api/v1/routing-map\",code=\"400\"} 1\n"));
+  CHECK(Has(text, "shardgate_admin_cas_retries_total 1\n"));
+  CHECK(Has(text, "shardgate_admin_applied_seconds_count 1\n"));
 }
 
 TEST_CASE("reroute and apply histograms have the 1 ms .. 30 s buckets, sum and count") {

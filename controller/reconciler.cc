@@ -154,6 +154,8 @@ Reconciler::Plan Reconciler::BuildPlan(const ReconcilerInputs& in, SteadyTime no
   if (in.nodes) {
     plan.instance.shards = ComputeDesired(*in.nodes, fences_);
     TrackShards(plan.instance.shards);
+    std::lock_guard lock(mu_);
+    shards_ = plan.instance.shards;
     plan.digest = Digest(plan.instance.shards);
   }
   if (in.rules) {
@@ -402,6 +404,15 @@ std::optional<std::string> Reconciler::NotReadyReason() const {
 std::vector<InstanceApplied> Reconciler::Applied() const {
   std::lock_guard lock(mu_);
   return applied_;
+}
+
+std::optional<std::vector<model::NodeRecord>> Reconciler::Nodes() const {
+  return inputs_.Snapshot().nodes;
+}
+
+std::vector<DesiredShard> Reconciler::Shards() const {
+  std::lock_guard lock(mu_);
+  return shards_;
 }
 
 }  // namespace shardgate::controller

@@ -91,6 +91,11 @@ class Reconciler {
   // Why /readyz says no: "" when every instance completed a round with the fleet and rules known.
   std::optional<std::string> NotReadyReason() const;
   std::vector<InstanceApplied> Applied() const;
+  // The latest fleet from Consul (none until the health watch answered), for the admin API.
+  std::optional<std::vector<model::NodeRecord>> Nodes() const;
+  // Every shard's desired state as of the last round (empty before the first), for the admin
+  // API: which shards exist and which have a writer.
+  std::vector<DesiredShard> Shards() const;
 
  private:
   struct Instance;
@@ -121,8 +126,9 @@ class Reconciler {
   uint64_t map_file_version_ = 0;  // the version last written to disk
   std::string shards_file_text_;   // the shards map file last written
   uint64_t latency_seen_ = 0;      // input version whose latency was observed
-  mutable std::mutex mu_;          // guards applied_, rounds_ready_
+  mutable std::mutex mu_;          // guards applied_, rounds_ready_, shards_
   std::vector<InstanceApplied> applied_;
+  std::vector<DesiredShard> shards_;
   bool rounds_ready_ = false;
 };
 

@@ -123,7 +123,8 @@ std::string EncodeRuleSet(const RuleSet& set) {
               {"hi", rule.hi},
               {"shard", rule.shard},
               {"created_at_ms", ToMillis(rule.created_at)},
-              {"reason", rule.reason}};
+              {"reason", rule.reason},
+              {"created_by", rule.created_by}};
     r["expires_at_ms"] = rule.expires_at ? Json(ToMillis(*rule.expires_at)) : Json(nullptr);
     rules.push_back(std::move(r));
   }
@@ -184,6 +185,12 @@ Result<RoutingRule> DecodeRule(const Json& r, const std::string& where) {
   if (reason != r.end() && !reason->is_null()) {
     if (!reason->is_string()) return ProtocolError(where + ".reason is not a string");
     rule.reason = reason->get<std::string>();
+  }
+  // Optional: documents written before rules recorded their author lack it.
+  auto created_by = r.find("created_by");
+  if (created_by != r.end() && !created_by->is_null()) {
+    if (!created_by->is_string()) return ProtocolError(where + ".created_by is not a string");
+    rule.created_by = created_by->get<std::string>();
   }
   return rule;
 }

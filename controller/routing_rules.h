@@ -23,6 +23,7 @@ struct RoutingRule {
   WallTime created_at{};
   std::optional<WallTime> expires_at;  // none: permanent
   std::string reason;                  // free text from the operator, may be empty
+  std::string created_by;              // who wrote it (an admin token's name), may be empty
   bool operator==(const RoutingRule&) const = default;
 };
 
@@ -66,7 +67,8 @@ uint64_t MapVersion(const RuleSet& set, WallTime now);
 
 // JSON form stored in Consul KV:
 // {"format":"shardgate-rules-1","version":7,"next_id":13,"rules":[{"id":12,"lo":1000,"hi":2000,
-//  "shard":"shard_3","created_at_ms":1700000000000,"expires_at_ms":1700003600000,"reason":""}]}
+//  "shard":"shard_3","created_at_ms":1700000000000,"expires_at_ms":1700003600000,"reason":"",
+//  "created_by":"ops"}]}
 // Unknown fields are ignored (a newer writer may add some); missing or mistyped ones are not.
 std::string EncodeRuleSet(const RuleSet& set);
 

@@ -116,9 +116,18 @@ TEST_CASE("the map version grows with every rule change and every expiry, and on
 TEST_CASE("a rule set survives encoding and decoding unchanged") {
   RuleSet set{7, 13, {Rule(3, -500, -1, "shard_2"), Rule(12, 1000, 2000, "shard_3", 4000)}};
   set.rules[1].reason = "move hot tenants";
+  set.rules[1].created_by = "ops";
   auto decoded = DecodeRuleSet(EncodeRuleSet(set));
   REQUIRE(decoded.ok());
   CHECK(*decoded == set);
+}
+
+TEST_CASE("a rule without created_by, as older writers stored it, decodes with an empty author") {
+  auto decoded = DecodeRuleSet(
+      R"({"format":"shardgate-rules-1","version":1,"next_id":2,"rules":[{"id":1,"lo":1,)"
+      R"("hi":5,"shard":"a","created_at_ms":0}]})");
+  REQUIRE(decoded.ok());
+  CHECK(decoded->rules[0].created_by == "");
 }
 
 TEST_CASE("a bad rule set document is refused with the field named") {
@@ -148,6 +157,9 @@ TEST_CASE("a bad rule set document is refused with the field named") {
        R"("hi":5,"shard":"a","created_at_ms":0},{"id":2,"lo":1,"hi":5,"shard":"a",)"
        R"("created_at_ms":0}]})",
        "unique and increasing"},
+      {R"({"format":"shardgate-rules-1","version":1,"next_id":2,"rules":[{"id":1,"lo":1,)"
+       R"("hi":5,"shard":"a","created_at_ms":0,"created_by":7}]})",
+       "rules[0].created_by is not a string"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.json);

@@ -6,6 +6,9 @@
 #include <memory>
 
 #include "common/log.h"
+#include "controller/kv_layout.h"
+#include "controller/rule_blob.h"
+#include "controller/rule_store.h"
 
 namespace shardgate::controller {
 namespace {
@@ -32,14 +35,34 @@ consul::WatchOptions ConsulWatches::Options(Millis wait) {
   return o;
 }
 
-void DeliverRules(const std::optional<consul::KvEntry>& entry, Reconciler& reconciler) {
-  if (!entry) {
+consul::Watcher<RulesHead>::Fetch RulesHeadQuery(consul::Client& client, std::string cluster) {
+  auto last = std::make_shared<RulesHead>();  // the last manifest head resolved
+  return [&client, cluster = std::move(cluster),
+          last](const consul::QueryOptions& q) -> Result<consul::Queried<RulesHead>> {
+    ASSIGN_OR_RETURN(consul::Queried<std::optional<consul::KvEntry>> got,
+                     client.BlockingGet(RulesKey(cluster), q));
+    RulesHead head{std::move(got.value), nullptr};
+    if (!head.entry || !IsManifest(head.entry->value))
+      return consul::Queried<RulesHead>{head, got.meta};
+    if (head == *last) return consul::Queried<RulesHead>{*last, got.meta};
+    Result<RuleSet> rules = ResolveRulesHead(client, cluster, head.entry->value);
+    if (rules.status().code() == Code::kUnavailable) return rules.status();
+    head.resolved = std::make_shared<const Result<RuleSet>>(std::move(rules));
+    *last = head;
+    return consul::Queried<RulesHead>{std::move(head), got.meta};
+  };
+}
+
+void DeliverRules(const RulesHead& head, Reconciler& reconciler) {
+  if (!head.entry) {
     reconciler.SetRules(std::nullopt);
     return;
   }
-  Result<RuleSet> rules = DecodeRuleSet(entry->value);
+  Result<RuleSet> rules = head.resolved
+                              ? *head.resolved
+                              : Annotate(DecodeRuleSet(head.entry->value), head.entry->key);
   if (!rules.ok()) {
-    reconciler.RejectRules(Annotate(rules.status(), entry->key));
+    reconciler.RejectRules(rules.status());
     return;
   }
   reconciler.SetRules(std::move(*rules));
@@ -72,13 +95,13 @@ ConsulWatches::ConsulWatches(consul::Client& client, const Clock& clock, Sleeper
           [&reconciler](const std::vector<consul::ServiceEntry>& entries,
                         const consul::QueryMeta&) { reconciler.SetFleet(DecodeFleet(entries)); },
           on_error(0, "health"), on_success(0)});
-  rules_ = std::make_unique<consul::Watcher<std::optional<consul::KvEntry>>>(
-      clock, sleeper, Options(targets.wait), consul::KeyQuery(client, targets.rules_key),
-      consul::WatchCallbacks<std::optional<consul::KvEntry>>{
-          [&reconciler](const std::optional<consul::KvEntry>& entry, const consul::QueryMeta&) {
-            DeliverRules(entry, reconciler);
-          },
-          on_error(1, "rules"), on_success(1)});
+  rules_ = std::make_unique<consul::Watcher<RulesHead>>(
+      clock, sleeper, Options(targets.wait), RulesHeadQuery(client, targets.cluster),
+      consul::WatchCallbacks<RulesHead>{[&reconciler](const RulesHead& head,
+                                                      const consul::QueryMeta&) {
+                                          DeliverRules(head, reconciler);
+                                        },
+                                        on_error(1, "rules"), on_success(1)});
 }
 
 ConsulWatches::~ConsulWatches() { Stop(); }

@@ -83,6 +83,12 @@ Result<std::vector<std::string>> RuntimeClient::ShowBackends() {
   return Annotate(ParseShowBackend(reply), CommandContext(command));
 }
 
+Result<std::vector<ServerStat>> RuntimeClient::ShowServerStats() {
+  const std::string command = "show stat -1 4 -1";
+  ASSIGN_OR_RETURN(std::string reply, Query(command));
+  return Annotate(ParseServerStats(reply), CommandContext(command));
+}
+
 Status RuntimeClient::SetServerWeight(std::string_view backend, std::string_view server,
                                       int weight) {
   RETURN_IF_ERROR(CheckServerRef(backend, server));

@@ -12,6 +12,7 @@
 #include "haproxy/range_map.h"
 #include "haproxy/replies.h"
 #include "haproxy/runtime_socket.h"
+#include "haproxy/server_stats.h"
 
 namespace shardgate::haproxy {
 
@@ -36,6 +37,8 @@ class RuntimeClient {
   Result<std::vector<ServerState>> ShowServersState(std::string_view backend = "");
   // The names of every backend, in configuration order (`show backend`).
   Result<std::vector<std::string>> ShowBackends();
+  // Every server's status, weight and open sessions (`show stat -1 4 -1`).
+  Result<std::vector<ServerStat>> ShowServerStats();
 
   Status SetServerWeight(std::string_view backend, std::string_view server, int weight);
   // state: "ready", "drain" or "maint".

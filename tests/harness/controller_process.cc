@@ -49,12 +49,18 @@ std::vector<std::string> ControllerProcess::Argv(const std::filesystem::path& bi
   std::vector<std::string> argv = {binary.string(), "--cluster=" + o.cluster,
                                    "--haproxy_sockets=" + JoinComma(o.haproxy_sockets),
                                    "--ranges_map=" + o.ranges_map.string(),
-                                   "--listen=127.0.0.1:" + std::to_string(o.listen_port)};
+                                   "--listen=" + ListenList()};
   if (!o.consul_address.empty()) argv.push_back("--consul_address=" + o.consul_address);
   if (!o.shards_map.empty()) argv.push_back("--shards_map=" + o.shards_map.string());
   if (!o.controller_id.empty()) argv.push_back("--controller_id=" + o.controller_id);
   argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
   return argv;
+}
+
+std::string ControllerProcess::ListenList() const {
+  std::string out = "127.0.0.1:" + std::to_string(options_.listen_port);
+  for (int port : options_.extra_listen_ports) out += ",127.0.0.1:" + std::to_string(port);
+  return out;
 }
 
 Status ControllerProcess::Launch(std::chrono::milliseconds timeout) {

@@ -20,6 +20,7 @@ struct ControllerProcessOptions {
   std::filesystem::path ranges_map;          // the range map file HAProxy loads
   std::filesystem::path shards_map;          // empty: no --shards_map
   int listen_port = 0;                       // admin port on 127.0.0.1; 0: a free port
+  std::vector<int> extra_listen_ports;       // more ports on 127.0.0.1 serving the same API
   std::string controller_id;                 // empty: the controller's default (hostname)
   std::vector<std::string> extra_args;       // more --key=value flags, e.g. "--log_level=debug"
   std::filesystem::path log_path;            // empty: /dev/null
@@ -71,6 +72,7 @@ class ControllerProcess {
   explicit ControllerProcess(ControllerProcessOptions options) : options_(std::move(options)) {}
   Status Launch(std::chrono::milliseconds timeout);
   std::vector<std::string> Argv(const std::filesystem::path& binary) const;
+  std::string ListenList() const;  // "127.0.0.1:<listen_port>[,127.0.0.1:<extra>...]"
 
   ControllerProcessOptions options_;
   std::unique_ptr<Process> process_;

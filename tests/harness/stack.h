@@ -55,6 +55,7 @@ struct StackOptions {
   // and an empty range map: its servers and map come only from the controller.
   bool controller = false;
   int controller_port = 0;                   // its admin API (/metrics, /healthz); 0 = a free port
+  std::vector<int> controller_extra_ports;   // more 127.0.0.1 ports serving the same API
   std::vector<std::string> controller_args;  // more controller flags, e.g. "--log_level=debug"
   // Start() fails unless the controller's /readyz answers 200 and HAProxy runs a range map
   // version > 0 by then.

@@ -74,6 +74,7 @@ Status Stack::StartController() {
   co.ranges_map = spec_.ranges_map_path;
   co.shards_map = spec_.shards_map_path;
   ASSIGN_OR_RETURN(co.listen_port, PortOrFree(options_.controller_port));
+  co.extra_listen_ports = options_.controller_extra_ports;
   co.extra_args = options_.controller_args;
   co.log_path = dir() / "controller.log";
   co.env = NoConsulToken();

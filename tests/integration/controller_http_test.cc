@@ -94,7 +94,7 @@ TEST_CASE("an unknown path is a JSON 404 and a wrong method a 405 with Allow") {
   REQUIRE(missing);
   CHECK(missing->status == 404);
   CHECK(missing->get_header_value("Content-Type") == "application/json");
-  CHECK(missing->body == R"({"error":"no such path: /nope"})");
+  CHECK(missing->body == R"({"error":{"code":"not_found","message":"no such path: /nope"}})");
   auto wrong = client.Delete("/metrics");
   REQUIRE(wrong);
   CHECK(wrong->status == 405);
@@ -111,7 +111,7 @@ TEST_CASE("a body over 1 MiB is a JSON 413 and a body of exactly 1 MiB is served
   auto big = client.Post("/echo", std::string(kMaxRequestBodyBytes + 1, 'x'), "text/plain");
   REQUIRE(big);
   CHECK(big->status == 413);
-  CHECK(big->body == R"({"error":"request body over 1048576 bytes"})");
+  CHECK(big->body == R"({"error":{"code":"body_too_large","message":"request body over 1048576 bytes"}})");
   auto limit = client.Post("/echo", std::string(kMaxRequestBodyBytes, 'x'), "text/plain");
   REQUIRE(limit);
   CHECK(limit->status == 200);
@@ -127,7 +127,7 @@ TEST_CASE("a chunked body that grows over 1 MiB is a 413 too") {
   request += "0\r\n\r\n";
   const std::string reply = f.Raw(request);
   CHECK(reply.starts_with("HTTP/1.1 413 "));
-  CHECK(reply.ends_with(R"({"error":"request body over 1048576 bytes"})"));
+  CHECK(reply.ends_with(R"({"error":{"code":"body_too_large","message":"request body over 1048576 bytes"}})"));
 }
 
 TEST_CASE("HEAD of a GET route answers its status and headers without the body") {
