@@ -179,12 +179,16 @@ void PrintFigures(const Measured& a1, const Measured& a3, const PeerRun& peer) {
               peer.reloads_resent);
   const double peer99 = P99(peer.m);
   for (const auto& [name, m] : {std::pair{"1 HAProxy", &a1}, std::pair{"3 HAProxys", &a3}}) {
+    if (!m->ran || m->series.ms.empty() || !peer.m.ran || peer.m.series.ms.empty()) {
+      std::printf("admin_bench: ratio peer p99 / shardgate p99 (%s): no figures to compare\n",
+                  name);
+      continue;
+    }
     const double p99 = P99(*m);
     const double ratio = p99 > 0 ? peer99 / p99 : 0;
     std::printf("admin_bench: ratio peer p99 / shardgate p99 (%s): %.1fx (>= 10: %s); "
                 "shardgate p99 %.1f ms (<= 50: %s)\n",
-                name, ratio, ratio >= 10 ? "met" : "MISSED", p99,
-                m->ran && p99 <= 50 ? "met" : "MISSED");
+                name, ratio, ratio >= 10 ? "met" : "MISSED", p99, p99 <= 50 ? "met" : "MISSED");
   }
 }
 
