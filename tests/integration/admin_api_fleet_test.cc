@@ -4,6 +4,8 @@
 // tokens is refused at start-up.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -142,6 +144,44 @@ TEST_CASE("with a tokens file: no or unknown token is 401, a read-only token wri
   Result<harness::CommandResult> grep = harness::RunCommand({"grep", "-c", "token-0123", log});
   REQUIRE(grep.ok());
   CHECK(harness::FirstLine(grep->out) == "0");  // tokens never reach the log
+}
+
+TEST_CASE("wait=applied names the HAProxy that did not take the change in time; the change stays") {
+  Fleet* fleet = SharedFleet();
+  const std::string a = fleet->stack->controller()->url();
+  const uint64_t before = RulesVersion(a);
+  const pid_t frozen = fleet->second.process->pid();
+  REQUIRE(::kill(frozen, SIGSTOP) == 0);
+  ApiReply r = Send("POST", a, "/api/v1/routing-map?wait=applied&timeout=2s",
+                    R"({"partition_key_range": "9000-9009", "target_backend": "shard_3"})");
+  REQUIRE(::kill(frozen, SIGCONT) == 0);
+  REQUIRE_MESSAGE(r.status == 202, r.text);
+  const nlohmann::json& applied = r.json.at("applied");
+  CHECK(applied.at("done") == false);
+  REQUIRE(applied.at("pending").size() == 1);
+  CHECK(applied.at("pending").at(0).at("haproxy") == fleet->second.spec.socket_path);
+  CHECK(applied.at("instances").size() == 2);
+  CHECK(RulesVersion(a) == before + 1);  // made, though not everywhere yet
+  CHECK(NodeVia(fleet->stack->rw_port(), 9005) == "shard_3/n1");
+  // Once that HAProxy runs again its controller catches up by itself.
+  CHECK(WaitNodeVia(fleet->second.spec.rw_port, 9005, "shard_3/n1", seconds(10)) == "shard_3/n1");
+}
+
+TEST_CASE("with Consul hung a change is a 503 naming Consul, and nothing is written") {
+  Fleet* fleet = SharedFleet();
+  const std::string a = fleet->stack->controller()->url();
+  const uint64_t before = RulesVersion(a);
+  const pid_t consul = fleet->stack->consul()->pid();
+  REQUIRE(::kill(consul, SIGSTOP) == 0);
+  ApiReply r = Send("POST", a, "/api/v1/routing-map",
+                    R"({"partition_key_range": "9100-9109", "target_backend": "shard_3"})");
+  REQUIRE(::kill(consul, SIGCONT) == 0);
+  CHECK(r.status == 503);
+  REQUIRE_MESSAGE(r.json.is_object(), r.text);
+  CHECK(r.json.at("error").at("code") == "consul_unavailable");
+  CHECK(r.json.at("error").at("message").get<std::string>().find("Consul") != std::string::npos);
+  CHECK(RulesVersion(a) == before);
+  CHECK(NodeVia(fleet->stack->rw_port(), 9105) == "shard_2/n1");
 }
 
 TEST_CASE("a controller listening beyond loopback without a tokens file refuses to start") {
