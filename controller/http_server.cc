@@ -55,6 +55,8 @@ bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
 // Every request, whatever its method and path, goes to `routes` (which must outlive `server`).
 void InstallHandlers(httplib::Server& server, const HttpRoutes& routes) {
   server.set_payload_max_length(kMaxBulkBodyBytes);
+  // wait=applied holds a request for up to a minute: room for many of them besides the scrapes.
+  server.new_task_queue = [] { return new httplib::ThreadPool(32); };
   // Only SO_REUSEADDR: httplib's default adds SO_REUSEPORT, with which a second controller on
   // the same port would share it silently instead of failing to start.
   server.set_socket_options([](socket_t fd) {

@@ -9,12 +9,14 @@
 #include <thread>
 
 #include "common/config_layers.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/sleeper.h"
 #include "common/stop_signals.h"
 #include "consul/config.h"
 #include "consul/curl_transport.h"
 #include "consul/watch.h"
+#include "controller/admin_api.h"
 #include "controller/config.h"
 #include "controller/fleet_report.h"
 #include "controller/http_server.h"
@@ -38,8 +40,8 @@ std::string HostName() {
 // "host:port" -> TCP stats socket; anything else is a Unix socket path. One kept connection
 // each: a resync after a restart sends thousands of commands, and a connect per command was most
 // of its time (docs/benchmarks.md).
-std::unique_ptr<haproxy::RuntimeSocket> OpenSocket(const std::string& address, Millis timeout) {
-  const auto policy = haproxy::ConnectionPolicy::KeepAlive();
+std::unique_ptr<haproxy::RuntimeSocket> OpenSocket(const std::string& address, Millis timeout,
+                                                   haproxy::ConnectionPolicy policy) {
   if (address.find('/') == std::string::npos) {
     auto hp = ParseListen("haproxy_sockets", address);
     if (hp.ok()) {
@@ -47,6 +49,31 @@ std::unique_ptr<haproxy::RuntimeSocket> OpenSocket(const std::string& address, M
     }
   }
   return std::make_unique<haproxy::UnixRuntimeSocket>(address, timeout, policy);
+}
+
+// The admin tokens, and the rule that only loopback listeners may go without them: the admin API
+// changes routing for the whole fleet. Errors name the key (exit 2).
+Result<TokenSet> LoadAdminTokens(const ControllerConfig& cfg,
+                                 const std::vector<std::pair<std::string, int>>& listeners) {
+  TokenSet tokens;
+  if (!cfg.admin_tokens_file.empty()) {
+    Result<std::string> text = ReadFile(cfg.admin_tokens_file);
+    if (!text.ok()) return InvalidArgument("admin_tokens_file: " + text.status().message());
+    Result<TokenSet> parsed = ParseTokens(*text);
+    if (!parsed.ok()) {
+      return InvalidArgument("admin_tokens_file: " + cfg.admin_tokens_file + ": " +
+                             parsed.status().message());
+    }
+    tokens = std::move(*parsed);
+  }
+  for (const auto& [host, port] : listeners) {
+    if (tokens.tokens.empty() && !IsLoopbackHost(host)) {
+      return InvalidArgument("listen: " + host + ":" + std::to_string(port) +
+                             " is reachable from other machines; set admin_tokens_file so the "
+                             "admin API requires bearer tokens there");
+    }
+  }
+  return tokens;
 }
 
 void PrintHelp() {
@@ -75,6 +102,8 @@ int main(int argc, char** argv) {
     if (!parsed.ok()) return ConfigError(parsed.status().message());
     listeners.push_back(*parsed);
   }
+  auto tokens = LoadAdminTokens(*cfg, listeners);
+  if (!tokens.ok()) return ConfigError(tokens.status().message());
   SetLogLevel(cfg->log_level);
 
   // Before any thread starts: only the signal thread below takes SIGINT and SIGTERM.
@@ -90,7 +119,8 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<haproxy::RuntimeSocket>> sockets;
   std::vector<InstanceTarget> targets;
   for (const std::string& address : cfg->haproxy_sockets) {
-    sockets.push_back(OpenSocket(address, cfg->haproxy_timeout));
+    sockets.push_back(
+        OpenSocket(address, cfg->haproxy_timeout, haproxy::ConnectionPolicy::KeepAlive()));
     targets.push_back({address, sockets.back().get()});
   }
   ReconcilerOptions ropts;
@@ -106,6 +136,23 @@ int main(int argc, char** argv) {
 
   ControllerHttpServer http([&] { return metrics.Render(); },
                             [&] { return reconciler.NotReadyReason(); });
+  RuleStore store(client, clock, cfg->cluster, {.history_keep = cfg->history_keep});
+  AdminApiSources sources{
+      .nodes = [&] { return reconciler.Nodes(); },
+      .shards = [&] { return reconciler.Shards(); },
+      .haproxy_servers =
+          [&] {
+            // Connections of its own, so a slow answer never holds up the reconcile loop.
+            return ReadHaproxyServers(cfg->haproxy_sockets, cfg->shards_map,
+                                      [&](const std::string& address) {
+                                        return OpenSocket(address, cfg->haproxy_timeout,
+                                                          haproxy::ConnectionPolicy::PerCommand());
+                                      });
+          },
+  };
+  AdminApi admin(store, client, clock, sleeper, metrics,
+                 {cfg->cluster, cfg->controller_id, std::move(*tokens)}, std::move(sources));
+  admin.Register(http);
   for (const auto& [host, port] : listeners) {
     if (Status s = http.Start(host, port); !s.ok()) {
       Log(LogLevel::kError, "listen_failed", {{"key", "listen"}, {"error", s.ToString()}});

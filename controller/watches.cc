@@ -42,8 +42,9 @@ consul::Watcher<RulesHead>::Fetch RulesHeadQuery(consul::Client& client, std::st
     ASSIGN_OR_RETURN(consul::Queried<std::optional<consul::KvEntry>> got,
                      client.BlockingGet(RulesKey(cluster), q));
     RulesHead head{std::move(got.value), nullptr};
-    if (!head.entry || !IsManifest(head.entry->value))
-      return consul::Queried<RulesHead>{head, got.meta};
+    if (!head.entry || !IsManifest(head.entry->value)) {
+      return consul::Queried<RulesHead>{std::move(head), got.meta};
+    }
     if (head == *last) return consul::Queried<RulesHead>{*last, got.meta};
     Result<RuleSet> rules = ResolveRulesHead(client, cluster, head.entry->value);
     if (rules.status().code() == Code::kUnavailable) return rules.status();

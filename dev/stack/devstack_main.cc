@@ -27,7 +27,8 @@ constexpr int kDefaultRwPort = 6432;
 constexpr int kDefaultRoPort = 6433;
 constexpr int kDefaultStatsPort = 8404;
 constexpr int kDefaultConsulPort = 8500;
-constexpr int kDefaultAdminPort = 9640;   // the controller's own default --listen port
+constexpr int kDefaultAdminPort = 9640;   // the demo's documented admin API port
+constexpr int kCurlExamplePort = 8080;    // the controller's default port, also served when free
 constexpr const char* kCluster = "demo";  // agents' cluster; Consul service "shardgate-demo"
 constexpr auto kStartTimeout = std::chrono::minutes(4);
 constexpr auto kStopTimeout = std::chrono::minutes(2);
@@ -84,6 +85,8 @@ StackOptions DemoOptions() {
   o.agents = true;
   o.controller = true;
   o.controller_port = ChoosePort(kDefaultAdminPort, "controller admin API");
+  // The admin API docs' curl lines use the controller's default port: serve it too when free.
+  if (PortIsFree(kCurlExamplePort)) o.controller_extra_ports = {kCurlExamplePort};
   o.cluster = kCluster;
   o.parent_dir = RunDir();
   return o;
@@ -97,8 +100,19 @@ void PrintControlPlane(Stack& stack, std::ostream& out) {
   for (PgNode* n : stack.Nodes()) {
     out << " " << n->cluster_name() << "=" << stack.Agent(*n)->metrics_port();
   }
-  out << "\n  admin API    " << stack.controller()->url()
-      << "  (shardgate-controller: /metrics, /healthz, /readyz; $SHARDGATE_ADMIN_URL)\n";
+  out << "\n  admin API    " << stack.controller()->url();
+  for (int port : stack.controller()->options().extra_listen_ports) {
+    out << " and http://127.0.0.1:" << port;
+  }
+  out << "  (shardgate-controller: /api/v1/..., /metrics, /healthz, /readyz; "
+         "$SHARDGATE_ADMIN_URL)\n";
+}
+
+// The admin API address of the docs' curl examples (8080) when the stack serves it, else 9640's.
+std::string AdminUrlForCurl(Stack& stack) {
+  const std::vector<int>& extra = stack.controller()->options().extra_listen_ports;
+  return extra.empty() ? stack.controller()->url()
+                       : "http://127.0.0.1:" + std::to_string(extra.front());
 }
 
 void PrintBanner(Stack& stack) {
@@ -130,7 +144,15 @@ void PrintBanner(Stack& stack) {
       << stack.consul_service() << "?passing&pretty'\n"
       << "  curl -s http://127.0.0.1:" << stack.Agent(*first)->metrics_port() << "/metrics   # "
       << first->cluster_name() << "'s agent\n"
-      << "  curl -s " << stack.controller()->url() << "/metrics   # the controller\n";
+      << "  curl -s " << stack.controller()->url() << "/metrics   # the controller\n"
+      << "Move keys 1000..2000 to shard_3 for an hour, then see key 1500 answered there:\n"
+      << "  curl -X POST " << AdminUrlForCurl(stack)
+      << "/api/v1/routing-map -H 'Content-Type: application/json' -d '{\"partition_key_range\": "
+         "\"1000-2000\", \"target_backend\": \"shard_3\", \"ttl\": 3600}'\n"
+      << "  PGOPTIONS='-c shardgate.key=1500' psql -h 127.0.0.1 -p " << stack.rw_port()
+      << " -U postgres postgres -c \"show cluster_name\"   # shard_3/n1\n"
+      << "  curl -s " << AdminUrlForCurl(stack) << "/api/v1/routing-map/versions   # history; "
+      << "POST /api/v1/routing-map/rollback undoes (docs/admin-api.md)\n";
   std::cout << out.str() << std::flush;
 }
 

@@ -5,6 +5,7 @@
 #include "consul/client.h"
 #include "consul/curl_transport.h"
 #include "controller/kv_layout.h"
+#include "controller/rule_store.h"
 #include "haproxy/runtime_client.h"
 #include "tests/harness/consul_health.h"
 #include "tests/harness/eventually.h"
@@ -111,9 +112,24 @@ Status Stack::WriteRules(const controller::RuleSet& rules) {
   ASSIGN_OR_RETURN(std::unique_ptr<consul::CurlTransport> transport,
                    consul::CurlTransport::Create({config.address, "", config.connect_timeout}));
   consul::Client client(*transport, config);
-  return Annotate(client.Put(controller::RulesKey(options_.cluster),
-                             controller::EncodeRuleSet(rules)),
-                  "writing the routing rules");
+  // Through the rules store, as the admin API writes, so the version shows in its history (the
+  // seed is the version an operator rolls back to).
+  SystemClock clock;
+  controller::RuleStore store(client, clock, options_.cluster);
+  Result<controller::StoredRules> current = store.Load();
+  if (!current.ok() && current.status().code() == Code::kProtocol) {
+    // Tests overwrite documents they broke on purpose: replace whatever the key holds.
+    ASSIGN_OR_RETURN(std::optional<consul::KvEntry> raw,
+                     client.Get(controller::RulesKey(options_.cluster)));
+    current = controller::StoredRules{{}, raw ? raw->modify_index : 0};
+  }
+  RETURN_IF_ERROR(Annotate(current.status(), "reading the routing rules"));
+  controller::HistoryEntry entry;
+  entry.who = "setup";
+  entry.action = current->modify_index == 0 ? "seed" : "replace";
+  entry.reason = rules.rules.empty() ? "" : rules.rules.front().reason;
+  entry.summary = std::to_string(rules.rules.size()) + " rules written by the stack";
+  return Annotate(store.Commit(rules, current->modify_index, entry), "writing the routing rules");
 }
 
 void Stack::PublishControlPlaneEnv() {

@@ -111,7 +111,8 @@ TEST_CASE("a body over 1 MiB is a JSON 413 and a body of exactly 1 MiB is served
   auto big = client.Post("/echo", std::string(kMaxRequestBodyBytes + 1, 'x'), "text/plain");
   REQUIRE(big);
   CHECK(big->status == 413);
-  CHECK(big->body == R"({"error":{"code":"body_too_large","message":"request body over 1048576 bytes"}})");
+  CHECK(big->body ==
+        R"({"error":{"code":"body_too_large","message":"request body over 1048576 bytes"}})");
   auto limit = client.Post("/echo", std::string(kMaxRequestBodyBytes, 'x'), "text/plain");
   REQUIRE(limit);
   CHECK(limit->status == 200);
@@ -127,7 +128,8 @@ TEST_CASE("a chunked body that grows over 1 MiB is a 413 too") {
   request += "0\r\n\r\n";
   const std::string reply = f.Raw(request);
   CHECK(reply.starts_with("HTTP/1.1 413 "));
-  CHECK(reply.ends_with(R"({"error":{"code":"body_too_large","message":"request body over 1048576 bytes"}})"));
+  CHECK(reply.ends_with(
+      R"({"error":{"code":"body_too_large","message":"request body over 1048576 bytes"}})"));
 }
 
 TEST_CASE("HEAD of a GET route answers its status and headers without the body") {

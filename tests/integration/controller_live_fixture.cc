@@ -8,6 +8,8 @@
 #include "controller/kv_layout.h"
 #include "haproxy/runtime_client.h"
 #include "tests/harness/eventually.h"
+#include "tests/harness/haproxy_process.h"
+#include "tests/harness/ports.h"
 #include "tests/harness/psql_client.h"
 
 namespace shardgate::integration {
@@ -182,6 +184,54 @@ Result<double> WaitMetric(harness::ControllerProcess& controller, const std::str
       },
       timeout);
   return value;
+}
+
+SecondHaproxy StartSecondHaproxy(harness::Stack& stack, const std::string& name) {
+  SecondHaproxy second{stack.config_spec()};
+  haproxy::ConfigSpec& spec = second.spec;
+  const std::filesystem::path dir = stack.dir() / name;
+  std::filesystem::create_directories(dir);
+  spec.socket_path = (dir / "haproxy.sock").string();
+  spec.ranges_map_path = (dir / "shardgate_ranges.map").string();
+  spec.cancel_map_path = (dir / "shardgate_cancel.map").string();
+  spec.shards_map_path = (dir / "shardgate_shards.map").string();
+  for (int* port : {&spec.rw_port, &spec.ro_port, &spec.stats_port}) {
+    Result<int> free = harness::FreePort();
+    REQUIRE(free.ok());
+    *port = *free;
+  }
+  harness::HaproxyOptions ho;
+  ho.dir = dir;
+  ho.config_text = haproxy::RenderConfig(spec);
+  ho.socket_path = spec.socket_path;
+  ho.tcp_ports = {spec.rw_port, spec.ro_port};
+  ho.files = {{spec.ranges_map_path, ""}, {spec.cancel_map_path, ""}, {spec.shards_map_path, ""}};
+  auto started = harness::HaproxyProcess::Start(std::move(ho));
+  REQUIRE_MESSAGE(started.ok(), started.status().ToString());
+  second.process = &stack.Adopt(std::move(*started));
+  return second;
+}
+
+// A second controller, `id`, for the second HAProxy only, on the stack's Consul; ready.
+harness::ControllerProcess& StartSecondController(harness::Stack& stack,
+                                                  const haproxy::ConfigSpec& spec,
+                                                  const std::string& id,
+                                                  const std::vector<std::string>& extra_args) {
+  harness::ControllerProcessOptions co = stack.controller()->options();
+  co.haproxy_sockets = {spec.socket_path};
+  co.ranges_map = spec.ranges_map_path;
+  co.shards_map = spec.shards_map_path;
+  co.listen_port = 0;
+  co.controller_id = id;
+  co.extra_listen_ports.clear();
+  co.extra_args.insert(co.extra_args.end(), extra_args.begin(), extra_args.end());
+  co.log_path = std::filesystem::path(spec.socket_path).parent_path() / (id + ".log");
+  auto controller = harness::ControllerProcess::Start(std::move(co));
+  REQUIRE_MESSAGE(controller.ok(), controller.status().ToString());
+  harness::ControllerProcess& adopted = stack.Adopt(std::move(*controller));
+  Status ready = adopted.WaitReady(std::chrono::seconds(20));
+  REQUIRE_MESSAGE(ready.ok(), ready.ToString());
+  return adopted;
 }
 
 }  // namespace shardgate::integration

@@ -17,6 +17,7 @@
 #include "consul/curl_transport.h"
 #include "controller/fleet_report.h"
 #include "controller/routing_rules.h"
+#include "haproxy/config.h"
 #include "haproxy/runtime_socket.h"
 #include "tests/harness/controller_process.h"
 #include "tests/harness/stack.h"
@@ -115,5 +116,20 @@ Result<std::vector<controller::FleetReport>> ReadReports(consul::Client& client)
 Result<double> WaitMetric(harness::ControllerProcess& controller, const std::string& name,
                           const std::function<bool(double)>& wanted,
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// A second HAProxy with the stack's configuration on its own ports, socket and map files (empty
+// backends and map: its controller fills them), adopted by the stack.
+struct SecondHaproxy {
+  haproxy::ConfigSpec spec;
+  harness::HaproxyProcess* process = nullptr;
+};
+SecondHaproxy StartSecondHaproxy(harness::Stack& stack, const std::string& name = "haproxy2");
+
+// A controller like the stack's, with id `id`, managing the HAProxy of `spec`; adopted by the
+// stack, ready before it returns. `extra_args` are added to the stack controller's flags.
+harness::ControllerProcess& StartSecondController(harness::Stack& stack,
+                                                  const haproxy::ConfigSpec& spec,
+                                                  const std::string& id,
+                                                  const std::vector<std::string>& extra_args = {});
 
 }  // namespace shardgate::integration

@@ -209,53 +209,6 @@ TEST_CASE(
 
 // A second HAProxy from the same configuration text, with its own ports, socket and map files
 // under <stack>/haproxy2, its maps empty: only a controller can give it servers and ranges.
-struct SecondHaproxy {
-  haproxy::ConfigSpec spec;
-  harness::HaproxyProcess* process = nullptr;
-};
-
-SecondHaproxy StartSecondHaproxy(harness::Stack& stack) {
-  SecondHaproxy second{stack.config_spec()};
-  haproxy::ConfigSpec& spec = second.spec;
-  const std::filesystem::path dir = stack.dir() / "haproxy2";
-  std::filesystem::create_directories(dir);
-  spec.socket_path = (dir / "haproxy.sock").string();
-  spec.ranges_map_path = (dir / "shardgate_ranges.map").string();
-  spec.cancel_map_path = (dir / "shardgate_cancel.map").string();
-  spec.shards_map_path = (dir / "shardgate_shards.map").string();
-  for (int* port : {&spec.rw_port, &spec.ro_port, &spec.stats_port}) {
-    Result<int> free = harness::FreePort();
-    REQUIRE(free.ok());
-    *port = *free;
-  }
-  harness::HaproxyOptions ho;
-  ho.dir = dir;
-  ho.config_text = haproxy::RenderConfig(spec);
-  ho.socket_path = spec.socket_path;
-  ho.tcp_ports = {spec.rw_port, spec.ro_port};
-  ho.files = {{spec.ranges_map_path, ""}, {spec.cancel_map_path, ""}, {spec.shards_map_path, ""}};
-  auto started = harness::HaproxyProcess::Start(std::move(ho));
-  REQUIRE_MESSAGE(started.ok(), started.status().ToString());
-  second.process = &stack.Adopt(std::move(*started));
-  return second;
-}
-
-// A second controller, `id`, for the second HAProxy only, on the stack's Consul; ready.
-void StartSecondController(harness::Stack& stack, const haproxy::ConfigSpec& spec,
-                           const std::string& id) {
-  harness::ControllerProcessOptions co = stack.controller()->options();
-  co.haproxy_sockets = {spec.socket_path};
-  co.ranges_map = spec.ranges_map_path;
-  co.shards_map = spec.shards_map_path;
-  co.listen_port = 0;
-  co.controller_id = id;
-  co.log_path = std::filesystem::path(spec.socket_path).parent_path() / "controller.log";
-  auto controller = harness::ControllerProcess::Start(std::move(co));
-  REQUIRE_MESSAGE(controller.ok(), controller.status().ToString());
-  Status ready = stack.Adopt(std::move(*controller)).WaitReady(seconds(20));
-  REQUIRE_MESSAGE(ready.ok(), ready.ToString());
-}
-
 // True when there are `count` reports, each for one HAProxy that runs `map_version`, all with
 // the same non-empty state digest.
 bool ReportsAgree(const std::vector<controller::FleetReport>& reports, size_t count,
