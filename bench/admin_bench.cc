@@ -162,8 +162,11 @@ void PrintBulk(const BulkFigures& b, int ranges) {
               ranges, b.status, b.done ? "true" : "false", b.put_ms,
               static_cast<unsigned long long>(b.map_version), b.fleet_ms);
   std::printf("admin_bench: B keys checked in the maps HAProxy runs: %d, wrong %d; "
-              "new connections routed: %d, wrong %d\n",
-              b.keys_checked, b.keys_wrong, b.routed_checked, b.routed_wrong);
+              "new connections routed: %d, wrong shard %d, failed %d\n",
+              b.keys_checked, b.keys_wrong, b.routed_checked, b.routed_wrong, b.routed_failed);
+  std::printf("admin_bench: B first new connection through each router after the answer: "
+              "slowest %.0f ms; later connections: slowest %.0f ms\n",
+              b.first_connection_ms, b.later_connection_ms);
   if (!b.error.empty()) std::printf("admin_bench: B error: %s\n", b.error.c_str());
 }
 

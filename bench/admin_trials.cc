@@ -17,6 +17,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kProbeTimeout{2000};
+// The first connection after a bulk put loads the whole new map into the router's Lua state.
+constexpr milliseconds kBulkProbeTimeout{30000};
 constexpr milliseconds kChangeTimeout{10000};
 constexpr const char* kPostPath = "/api/v1/routing-map?wait=applied&timeout=5s";
 constexpr const char* kPutPath = "/api/v1/routing-map?wait=applied&timeout=60s";
@@ -183,8 +185,17 @@ void CheckBulkKeys(AdminFleet& fleet, int haproxys, const std::vector<int64_t>& 
   std::vector<int> ports = fleet.RouterPorts(haproxys);
   for (int j = 0; j < routed && j < static_cast<int>(keys.size()); ++j) {
     ++f->routed_checked;
-    Result<int> port = RoutedPort(ports[j % ports.size()], keys[j], kProbeTimeout);
-    if (!port.ok() || *port != fleet.ShardPort(BulkShard(keys[j], options))) ++f->routed_wrong;
+    const Clock::time_point start = Clock::now();
+    Result<int> port = RoutedPort(ports[j % ports.size()], keys[j], kBulkProbeTimeout);
+    double& slowest = j < static_cast<int>(ports.size()) ? f->first_connection_ms
+                                                         : f->later_connection_ms;
+    slowest = std::max(slowest, MsSince(start));
+    if (!port.ok()) {
+      ++f->routed_failed;
+      if (f->error.empty()) f->error = port.status().ToString();
+    } else if (*port != fleet.ShardPort(BulkShard(keys[j], options))) {
+      ++f->routed_wrong;
+    }
   }
 }
 

@@ -55,7 +55,12 @@ struct BulkFigures {
   int keys_checked = 0;      // in the maps HAProxy runs (each HAProxy)
   int keys_wrong = 0;
   int routed_checked = 0;  // new connections through the routers
-  int routed_wrong = 0;
+  int routed_wrong = 0;    // answered by the other shard
+  int routed_failed = 0;   // no answer (refused, rejected, timed out)
+  // The first new connection through each router after the answer (it loads the new map into
+  // the router's Lua state), the slowest of them; and the slowest of the others.
+  double first_connection_ms = 0;
+  double later_connection_ms = 0;
   std::string error;  // why the figures are missing, if they are
 };
 
