@@ -50,7 +50,7 @@ Result<std::pair<BackendBinding, std::map<std::string, std::string>>> Bind(
   }
   std::vector<std::string> shards;
   for (const DesiredShard& d : plan.shards) shards.push_back(d.shard);
-  for (const model::Segment& seg : plan.segments) shards.push_back(seg.shard);
+  shards.insert(shards.end(), plan.segment_shards.begin(), plan.segment_shards.end());
   return std::make_pair(BindBackends(shards, backends, current), std::move(current));
 }
 
@@ -137,7 +137,7 @@ InstanceReport SyncInstance(haproxy::RuntimeClient& client, const InstancePlan& 
   }
   report.map_version = *running;
   if (*running == plan.map_version) return report;
-  Result<uint64_t> pushed = client.PushRangeMap(plan.map_path, plan.segments, plan.map_version);
+  Result<uint64_t> pushed = client.PushRangeMap(plan.map_path, *plan.segments, plan.map_version);
   if (!pushed.ok()) {
     report.status = pushed.status();
     return report;

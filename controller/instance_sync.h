@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +21,10 @@ namespace shardgate::controller {
 // What one HAProxy instance should run.
 struct InstancePlan {
   std::vector<DesiredShard> shards;
-  std::vector<model::Segment> segments;  // the flattened range map
+  // The flattened range map (shared: a large map is computed once, not once per round) and the
+  // distinct shards it names. Null with map_version 0.
+  std::shared_ptr<const std::vector<model::Segment>> segments;
+  std::vector<std::string> segment_shards;
   uint64_t map_version = 0;  // the controller's version of `segments`; 0 = leave the map alone
   std::string map_path;      // the str map the router reads
   // The shard -> spare backend map the router reads (docs/router.md, "Backends"); "" = none:

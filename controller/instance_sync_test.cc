@@ -35,7 +35,14 @@ InstancePlan Plan() {
   shard.shard = "shard_1";
   shard.primary = "n1";
   shard.rw = {{"n1", "127.0.0.1", 5411, 256, ServerMode::kReady}};
-  return {{shard}, {{0, 4999, "shard_1"}}, 7, kMap};
+  InstancePlan plan;
+  plan.shards = {shard};
+  plan.segments = std::make_shared<const std::vector<model::Segment>>(
+      std::vector<model::Segment>{{0, 4999, "shard_1"}});
+  plan.segment_shards = {"shard_1"};
+  plan.map_version = 7;
+  plan.map_path = kMap;
+  return plan;
 }
 
 // Scripts an HAProxy whose shard_1_rw has n1 with the given admin bits and map version.

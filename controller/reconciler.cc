@@ -2,6 +2,8 @@
 #include "controller/reconciler.h"
 
 #include <algorithm>
+#include <set>
+#include <thread>
 
 #include "common/file.h"
 #include "common/log.h"
@@ -159,10 +161,24 @@ Reconciler::Plan Reconciler::BuildPlan(const ReconcilerInputs& in, SteadyTime no
     plan.digest = Digest(plan.instance.shards);
   }
   if (in.rules) {
-    FlatMap flat = Flatten(in.rules->rules, wall);
-    plan.instance.segments = std::move(flat.segments);
-    plan.instance.map_version = MapVersion(*in.rules, wall);
-    plan.next_change = flat.next_change;
+    const uint64_t map_version = MapVersion(*in.rules, wall);
+    // The map changes only with the rules or an expiry (which changes the map version): a
+    // 100,000-rule map is flattened once, not at every check.
+    if (!flat_ || flat_->input_version != in.version || flat_->map_version != map_version) {
+      FlatMap flat = Flatten(in.rules->rules, wall);
+      std::set<std::string> shards;
+      for (const model::Segment& seg : flat.segments) shards.insert(seg.shard);
+      flat_ =
+          FlatCache{in.version,
+                    map_version,
+                    std::make_shared<const std::vector<model::Segment>>(std::move(flat.segments)),
+                    {shards.begin(), shards.end()},
+                    flat.next_change};
+    }
+    plan.instance.segments = flat_->segments;
+    plan.instance.segment_shards = flat_->shards;
+    plan.instance.map_version = map_version;
+    plan.next_change = flat_->next_change;
   }
   return plan;
 }
@@ -202,7 +218,7 @@ void Reconciler::TrackShards(const std::vector<DesiredShard>& shards) {
 void Reconciler::KeepMapFile(const InstancePlan& plan) {
   if (plan.map_version == 0 || plan.map_version == map_file_version_) return;
   Status s = WriteFileAtomically(options_.ranges_map,
-                                 haproxy::RenderMapFile(plan.segments, plan.map_version));
+                                 haproxy::RenderMapFile(*plan.segments, plan.map_version));
   if (!s.ok()) {
     Log(LogLevel::kError, "map_file_write_failed",
         {{"path", options_.ranges_map}, {"error", s.ToString()}});
@@ -285,6 +301,7 @@ void Reconciler::KeepBinding(Instance& inst, const BackendBinding& binding) {
   }
   if (options_.shards_map.empty()) return;
   std::string text = RenderBindingMap(binding);
+  std::lock_guard lock(file_mu_);  // instances sync in parallel; the file is shared
   if (text == shards_file_text_) return;
   Status s = WriteFileAtomically(options_.shards_map, text);
   if (!s.ok()) {
@@ -357,9 +374,7 @@ SteadyTime Reconciler::Step() {
   ReconcilerInputs in = inputs_.Snapshot();
   Plan plan = BuildPlan(in, now, wall);
   KeepMapFile(plan.instance);
-  for (Instance& inst : instances_) {
-    if (Due(inst, now, plan)) SyncOne(inst, plan, now, wall);
-  }
+  SyncAll(plan, now, wall);
   ObserveLatency(in, clock_.WallNow());
   std::vector<InstanceApplied> applied;
   for (const Instance& inst : instances_) applied.push_back(inst.applied);
@@ -374,6 +389,21 @@ SteadyTime Reconciler::Step() {
   }
   if (news && on_applied_) on_applied_(applied);
   return NextWake(plan, now, wall);
+}
+
+// Every due instance, each on its own thread when there are several: instances share nothing but
+// the plan, and a change counts as applied only once the last of them runs it, so the round takes
+// as long as the slowest instance rather than the sum of all.
+void Reconciler::SyncAll(const Plan& plan, SteadyTime now, WallTime wall) {
+  auto sync = [&](Instance& inst) {
+    if (Due(inst, now, plan)) SyncOne(inst, plan, now, wall);
+  };
+  if (instances_.size() == 1) return sync(instances_.front());
+  std::vector<std::jthread> others;
+  for (size_t i = 1; i < instances_.size(); ++i) {
+    others.emplace_back([&, i] { sync(instances_[i]); });
+  }
+  sync(instances_.front());
 }
 
 SteadyTime Reconciler::NextWake(const Plan& plan, SteadyTime now, WallTime wall) const {

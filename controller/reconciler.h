@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -109,6 +110,7 @@ class Reconciler {
   void Record(Instance& inst, const InstanceReport& report);
   void KeepBinding(Instance& inst, const BackendBinding& binding);
   void SyncOne(Instance& inst, const Plan& plan, SteadyTime now, WallTime wall);
+  void SyncAll(const Plan& plan, SteadyTime now, WallTime wall);
   void ObserveLatency(const ReconcilerInputs& in, WallTime wall);
   SteadyTime NextWake(const Plan& plan, SteadyTime now, WallTime wall) const;
 
@@ -124,6 +126,15 @@ class Reconciler {
   std::map<std::string, std::string> primaries_;  // current writer per shard
   std::map<std::string, WriteBlock> write_blocks_;
   uint64_t map_file_version_ = 0;  // the version last written to disk
+  struct FlatCache {
+    uint64_t input_version = 0;  // ReconcilerInputs::version it was computed from
+    uint64_t map_version = 0;
+    std::shared_ptr<const std::vector<model::Segment>> segments;
+    std::vector<std::string> shards;  // distinct, sorted
+    std::optional<WallTime> next_change;
+  };
+  std::optional<FlatCache> flat_;  // the last flattened map
+  std::mutex file_mu_;             // guards shards_file_text_ (instances sync in parallel)
   std::string shards_file_text_;   // the shards map file last written
   uint64_t latency_seen_ = 0;      // input version whose latency was observed
   mutable std::mutex mu_;          // guards applied_, rounds_ready_, shards_

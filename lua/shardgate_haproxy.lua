@@ -103,8 +103,18 @@ local now_sec = core.now().sec
 local ranges = Map.new(RANGES_MAP, Map._str)
 local cancels = Map.new(CANCEL_MAP, Map._str)
 local bindings = SHARDS_MAP and Map.new(SHARDS_MAP, Map._str)
+-- A connection that finds another one decoding a new map version waits for it (up to about
+-- DECODE_WAIT_MS) rather than route with the version HAProxy has already replaced.
+local DECODE_WAIT_MS = 5000
+local DECODE_POLL_MS = 2
 local loader = rangemap.new_loader(function(k)
   return ranges:lookup(k)
+end, function(n)
+  if n * DECODE_POLL_MS > DECODE_WAIT_MS then
+    return false
+  end
+  core.msleep(DECODE_POLL_MS)
+  return true
 end)
 
 local USING_DEFAULT_CARRIER = KEY_PARAM == key.DEFAULT_PARAM and KEY_PATTERN == nil

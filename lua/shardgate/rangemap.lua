@@ -212,10 +212,13 @@ end
 local Loader = {}
 Loader.__index = Loader
 
--- new_loader(get) -> loader. get(key) reads the shared str map (Map:lookup in HAProxy).
-function _M.new_loader(get)
-  return setmetatable({ get = get, current = EMPTY, seen = false, refused = nil,
-    refused_reason = nil, stuck = false }, Loader)
+-- new_loader(get, wait?) -> loader. get(key) reads the shared str map (Map:lookup in HAProxy).
+-- wait(n), when given, is called by a refresh that finds another refresh decoding a new
+-- version: it pauses the caller (core.msleep in HAProxy) and returns false to stop waiting;
+-- n counts its calls from 1.
+function _M.new_loader(get, wait)
+  return setmetatable({ get = get, wait = wait, current = EMPTY, seen = false, refused = nil,
+    refused_reason = nil, stuck = false, decoding = false }, Loader)
 end
 
 -- loader:refresh(recheck?) -> compiled, event | nil
@@ -229,18 +232,34 @@ end
 --         { name = "map_rejected", version_text, reason } for the caller to log; a repeated
 -- identical refusal yields no event.
 function Loader:refresh(recheck)
+  -- HAProxy forces long Lua runs to yield (tune.lua.forced-yield), so another connection
+  -- may call refresh while a decode is suspended. It must not start a second decode of the
+  -- same version, and it must not route with the map the decode replaces: HAProxy already
+  -- runs the new version (the controller reports it applied), so it waits for the decode
+  -- when it can, and only falls back to the current map once wait gives up.
+  if self.decoding then
+    local n = 0
+    while self.decoding and self.wait do
+      n = n + 1
+      if not self.wait(n) then
+        break
+      end
+    end
+    return self.current
+  end
   local meta = self.get(_M.META_KEY)
   if meta == self.seen and not (recheck and self.stuck) then
     return self.current
   end
-  -- HAProxy forces long Lua runs to yield (tune.lua.forced-yield), so another connection
-  -- may call refresh while this decode is suspended: it must serve the current map rather
-  -- than start a second decode of the same version.
-  self.seen, self.stuck = meta, false
-  local map, err, mismatch
-  map, err, mismatch, meta = _M.decode(self.get)
-  if not map and mismatch then
-    map, err, mismatch, meta = _M.decode(self.get)
+  self.seen, self.stuck, self.decoding = meta, false, true
+  local ok, map, err, mismatch
+  ok, map, err, mismatch, meta = pcall(_M.decode, self.get)
+  if ok and not map and mismatch then
+    ok, map, err, mismatch, meta = pcall(_M.decode, self.get)
+  end
+  self.decoding = false
+  if not ok then
+    map, err, mismatch, meta = nil, tostring(map), nil, self.seen
   end
   self.seen = meta
   if not map then

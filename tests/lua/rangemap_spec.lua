@@ -234,6 +234,62 @@ it("serves the current map to a refresh made while a decode is suspended", funct
   expect.truthy(nested[1] == first, "the nested refresh got the map current before the decode")
 end)
 
+it("a refresh made while a decode is suspended waits for the new map when it can wait", function()
+  local map, get = store(1, segments(10, 0))
+  local waits = 0
+  local loader = rangemap.new_loader(function(k)
+    if k == "c0" then
+      coroutine.yield()  -- HAProxy's forced yield in the middle of the decode
+    end
+    return get(k)
+  end, function()
+    waits = waits + 1
+    coroutine.yield()
+    return true
+  end)
+  local decoder = coroutine.create(function() return loader:refresh() end)
+  local waiter = coroutine.create(function() return loader:refresh() end)
+  assert(coroutine.resume(decoder))  -- suspended inside the decode of version 1
+  assert(coroutine.resume(waiter))   -- finds the decode running: waits
+  local _, decoded = assert(coroutine.resume(decoder))
+  local _, waited = assert(coroutine.resume(waiter))
+  expect.eq(decoded.version, 1)
+  expect.eq(waited.version, 1, "the waiting connection routes with the new version, not the old")
+  expect.eq(waits, 1)
+  expect.truthy(map.meta ~= nil)
+end)
+
+it("a waiting refresh whose wait gives up gets the current map", function()
+  local _, get = store(1, segments(10, 0))
+  local loader
+  local nested
+  loader = rangemap.new_loader(function(k)
+    if k == "c0" and nested == nil then
+      nested = loader:refresh()  -- cannot wait inside the decode's own call: gives up at once
+    end
+    return get(k)
+  end, function(n) return n < 3 end)
+  expect.eq(loader:refresh().version, 1)
+  expect.eq(nested.version, 0)
+end)
+
+it("a decode that raises an error refuses the map and does not leave refreshes waiting", function()
+  local calls = 0
+  local loader = rangemap.new_loader(function(k)
+    if k == "meta" then
+      return "1|1|1"
+    end
+    calls = calls + 1
+    error("map read failed")
+  end, function() error("must not wait") end)
+  local current, event = loader:refresh()
+  expect.eq(current.version, 0)
+  expect.eq(event.name, "map_rejected")
+  expect.truthy(event.reason:find("map read failed", 1, true), event.reason)
+  expect.eq(loader:refresh().version, 0)
+  expect.eq(calls, 1)
+end)
+
 it("rechecks a map refused for inconsistent chunks only when asked, and heals", function()
   local map = { meta = "5|1|1", c0 = "4|1:5:a" }
   local loader = rangemap.new_loader(function(k) return map[k] end)
