@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -52,12 +54,11 @@ struct Topology {
 // One controller's admin API (its own client, store and lock) on a Consul transport.
 struct Controller {
   Controller(consul::HttpTransport& consul, const Clock& clock, Sleeper& sleeper,
-             const Topology& topology, TokenSet tokens)
+             const Topology& topology, AdminApiOptions options)
       : client(consul, consul::ClientConfig{}),
         store(client, clock, kCluster),
         metrics(clock),
-        api(store, client, clock, sleeper, metrics,
-            AdminApiOptions{kCluster, "lb-1", std::move(tokens)},
+        api(store, client, clock, sleeper, metrics, std::move(options),
             AdminApiSources{[&topology] { return topology.nodes; },
                             [&topology] { return topology.shards; },
                             [] { return std::vector<HaproxyServers>{}; }}) {
@@ -72,12 +73,17 @@ struct Controller {
   HttpRoutes routes;
 };
 
+AdminApiOptions Options(TokenSet tokens = {}) {
+  return AdminApiOptions{kCluster, "lb-1", std::move(tokens)};
+}
+
 struct Fixture {
-  explicit Fixture(TokenSet tokens = {}) : controller(steered, clock, sleeper, topology, tokens) {}
+  explicit Fixture(AdminApiOptions options = Options())
+      : controller(steered, clock, sleeper, topology, std::move(options)) {}
 
   // A second controller on the same Consul, reaching it directly (not through `steered`).
   std::unique_ptr<Controller> Another() {
-    return std::make_unique<Controller>(consul, clock, sleeper, topology, TokenSet{});
+    return std::make_unique<Controller>(consul, clock, sleeper, topology, Options());
   }
   HttpResponse Do(const HttpRequest& request) { return controller.Do(request); }
   RuleSet Stored() { return RuleStore(raw, clock, kCluster).Load().value().set; }
@@ -248,6 +254,29 @@ TEST_CASE("with If-Match pinned, a conflicting write answers 412 and nothing of 
   for (const HistoryEntry& h : f.History()) CHECK(h.reason != "pinned");
 }
 
+TEST_CASE("a change that loses every CAS race gives up after max_cas_attempts with 503") {
+  AdminApiOptions options = Options();
+  options.max_cas_attempts = 3;
+  Fixture f(options);
+  auto other = f.Another();
+  int key = 0;
+  // Given another controller writes before each of this one's commits,
+  std::function<void()> compete = [&] {
+    REQUIRE(other->Do(Post(std::to_string(++key), "shard_2")).status == 201);
+    f.steered.BeforeNextTxn(compete);
+  };
+  f.steered.BeforeNextTxn(compete);
+  HttpResponse r = f.Do(Post("100-200", "shard_1"));
+  f.steered.BeforeNextTxn(nullptr);
+  // then it stops after three tries, and only the other controller's rules are stored.
+  CHECK(r.status == 503);
+  CHECK(key == 3);
+  CHECK(f.sleeper.sleeps().size() == 2);
+  RuleSet stored = f.Stored();
+  CHECK(stored.version == 3);
+  for (const RoutingRule& rule : stored.rules) CHECK(rule.shard == "shard_2");
+}
+
 TEST_CASE("If-Match naming an older version answers 412 before anything is applied") {
   Fixture f;
   Added(f, "1-9", "shard_1");
@@ -393,7 +422,7 @@ HttpRequest Bearer(HttpRequest r, const std::string& token) {
 }
 
 TEST_CASE("with tokens: none is 401, ro may read but not change, rw changes as its name") {
-  Fixture f(Tokens());
+  Fixture f(Options(Tokens()));
   HttpResponse none = f.Do(Post("1-9", "shard_1"));
   CHECK(none.status == 401);
   CHECK(Code(none) == "unauthenticated");
