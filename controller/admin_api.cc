@@ -75,31 +75,36 @@ AdminApi::AdminApi(RuleStore& store, consul::Client& client, const Clock& clock,
       sources_(std::move(sources)),
       waiter_(client, clock, options_.cluster) {}
 
-void AdminApi::Register(ControllerHttpServer& server) {
+template <typename Routes>
+void AdminApi::RegisterOn(Routes& routes) {
   const std::string map = "/api/v1/routing-map";
-  server.Handle("GET", map, Guard("GET " + map, false, [this](const HttpRequest& r, const auto&) {
+  routes.Handle("GET", map, Guard("GET " + map, false, [this](const HttpRequest& r, const auto&) {
                   return GetMap(r);
                 }));
-  server.Handle("POST", map, Guard("POST " + map, true, [this](const auto& r, const auto& who) {
+  routes.Handle("POST", map, Guard("POST " + map, true, [this](const auto& r, const auto& who) {
                   return AddRule(r, who);
                 }));
-  server.Handle("PUT", map,
+  routes.Handle("PUT", map,
                 Guard("PUT " + map, true,
                       [this](const auto& r, const auto& who) { return ReplaceRules(r, who); }),
                 kMaxBulkBodyBytes);
-  server.HandlePrefix("DELETE", map + "/rules/",
+  routes.HandlePrefix("DELETE", map + "/rules/",
                       Guard("DELETE " + map + "/rules/{id}", true,
                             [this](const auto& r, const auto& who) { return RemoveRule(r, who); }));
-  server.Handle("GET", map + "/versions",
+  routes.Handle("GET", map + "/versions",
                 Guard("GET " + map + "/versions", false,
                       [this](const HttpRequest& r, const auto&) { return Versions(r); }));
-  server.Handle("POST", map + "/rollback",
+  routes.Handle("POST", map + "/rollback",
                 Guard("POST " + map + "/rollback", true,
                       [this](const auto& r, const auto& who) { return Rollback(r, who); }));
-  server.Handle("GET", "/api/v1/shards",
+  routes.Handle("GET", "/api/v1/shards",
                 Guard("GET /api/v1/shards", false,
                       [this](const HttpRequest& r, const auto&) { return Shards(r); }));
 }
+
+void AdminApi::Register(ControllerHttpServer& server) { RegisterOn(server); }
+
+void AdminApi::Register(HttpRoutes& routes) { RegisterOn(routes); }
 
 HttpHandler AdminApi::Guard(std::string route, bool mutating, Handler handler) {
   return [this, route = std::move(route), mutating,

@@ -50,12 +50,18 @@ class AdminApi {
 
   // Registers every /api/v1 route. REQUIRES: before server.Start().
   void Register(ControllerHttpServer& server);
+  // The same routes on a bare route table, so tests dispatch requests without a socket.
+  void Register(HttpRoutes& routes);
 
  private:
   struct Mutation;
   using MutationFn =
       std::function<std::variant<Mutation, AdminError>(const RuleSet& current, WallTime now)>;
   using Handler = std::function<HttpResponse(const HttpRequest&, const std::string& who)>;
+
+  // Both Register overloads: `Routes` is ControllerHttpServer or HttpRoutes (same Handle calls).
+  template <typename Routes>
+  void RegisterOn(Routes& routes);
 
   // Authenticates, counts and answers errors in the API's envelope around `handler`.
   HttpHandler Guard(std::string route, bool mutating, Handler handler);
