@@ -124,8 +124,11 @@ HttpHandler AdminApi::Guard(std::string route, bool mutating, Handler handler) {
     }
     HttpResponse response = denied ? std::move(*denied) : handler(request, who);
     metrics_.CountAdminRequest(route, response.status);
-    if (mutating && response.status < 500) {
-      Log(response.status < 300 ? LogLevel::kInfo : LogLevel::kWarn, "admin_request",
+    if (mutating) {
+      Log(response.status < 300   ? LogLevel::kInfo
+          : response.status < 500 ? LogLevel::kWarn
+                                  : LogLevel::kError,
+          "admin_request",
           {{"route", route}, {"who", who}, {"status", std::to_string(response.status)}});
     }
     return response;
@@ -203,6 +206,12 @@ HttpResponse AdminApi::Change(const HttpRequest& request, const std::string& who
       body["current_version"] = cur.version;
       return Json(200, body, cur.version);
     }
+    // The parsers and rule ops keep every invariant; this check keeps a bug from reaching
+    // every HAProxy of the fleet.
+    if (Status valid = ValidateRuleSet(m.next); !valid.ok()) {
+      return ErrorResponse(
+          {500, "internal", "the changed rules do not validate: " + valid.message(), ""});
+    }
     m.entry.version = m.next.version;
     m.entry.at = now;
     m.entry.who = who;
@@ -228,7 +237,14 @@ HttpResponse AdminApi::Change(const HttpRequest& request, const std::string& who
           Millis(std::uniform_int_distribution<int>(1, 5 * std::min(attempt, 10))(rng)), {});
       continue;
     }
-    if (!committed.ok()) return ErrorResponse(ConsulDown(committed));
+    if (!committed.ok()) {
+      // A transport failure does not say whether Consul applied the transaction.
+      return ErrorResponse({503, "consul_unavailable",
+                            "Consul did not confirm the write (" + committed.ToString() +
+                                "); the change may or may not have been made: read "
+                                "GET /api/v1/routing-map before retrying",
+                            ""});
+    }
     write_turn.unlock();
     body["version"] = m.next.version;
     body["map_version"] = MapVersion(m.next, now);

@@ -182,5 +182,10 @@ int main(int argc, char** argv) {
   loop.join();
   report.join();
   http.Stop();
+  // A controller that is gone for good must not hold every wait=applied at 202: its report
+  // goes with it (one that crashed leaves its key; docs/admin-api.md says how to remove it).
+  if (Status s = client.Delete(ControllerReportKey(cfg->cluster, cfg->controller_id)); !s.ok()) {
+    Log(LogLevel::kWarn, "report_not_removed", {{"error", s.ToString()}});
+  }
   return 0;
 }
