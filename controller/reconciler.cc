@@ -373,7 +373,6 @@ SteadyTime Reconciler::Step() {
   WallTime wall = clock_.WallNow();
   ReconcilerInputs in = inputs_.Snapshot();
   Plan plan = BuildPlan(in, now, wall);
-  KeepMapFile(plan.instance);
   SyncAll(plan, now, wall);
   ObserveLatency(in, clock_.WallNow());
   std::vector<InstanceApplied> applied;
@@ -388,6 +387,9 @@ SteadyTime Reconciler::Step() {
                                 [](const Instance& i) { return i.synced_once; });
   }
   if (news && on_applied_) on_applied_(applied);
+  // After HAProxy and the report: the file (written with an fsync, several milliseconds) only
+  // matters to an HAProxy that restarts, and the controller pushes the map to that one anyway.
+  KeepMapFile(plan.instance);
   return NextWake(plan, now, wall);
 }
 

@@ -155,7 +155,10 @@ Status RuleStore::Commit(const RuleSet& next, uint64_t expected_index, const His
     }
     return Unavailable("committing rules: transaction rolled back: " + TxnErrors(txn));
   }
-  Prune(next.version);
+  // Pruning costs two listings and a delete: a write that made a blob prunes at once (blobs are
+  // large), others every kPruneEvery versions, so the history holds history_keep versions at
+  // least and at most kPruneEvery - 1 more.
+  if (record.blob || next.version % kPruneEvery == 0) Prune(next.version);
   return Status();
 }
 

@@ -17,6 +17,9 @@
 
 namespace shardgate::controller {
 
+// Writes without a blob prune old history every this many versions (see Commit).
+inline constexpr uint64_t kPruneEvery = 16;
+
 struct RuleStoreOptions {
   // A rule set document up to this size is stored in the head itself. History entries carry
   // their rules inline only up to half of it, so the head and the history entry both fit in one

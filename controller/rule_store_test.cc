@@ -178,6 +178,20 @@ TEST_CASE("retention deletes old history and the blobs only old versions referen
   CHECK(store.LoadVersion(4).value() == Rules(4, 4));
 }
 
+TEST_CASE("small writes prune every kPruneEvery versions: history_keep kept, a few more at most") {
+  Fixture f;
+  RuleStoreOptions options;
+  options.history_keep = 2;
+  RuleStore store = f.Store(options);
+  for (uint64_t v = 1; v < kPruneEvery; ++v) f.CommitOnTop(store, Rules(v, 2));
+  CHECK(f.Keys(HistoryPrefix(kCluster)).size() == kPruneEvery - 1);  // no prune yet
+  f.CommitOnTop(store, Rules(kPruneEvery, 2));
+  CHECK(f.Keys(HistoryPrefix(kCluster)) ==
+        std::vector<std::string>{HistoryKey(kCluster, kPruneEvery - 1),
+                                 HistoryKey(kCluster, kPruneEvery)});
+  CHECK(store.LoadVersion(kPruneEvery - 1).value() == Rules(kPruneEvery - 1, 2));
+}
+
 TEST_CASE("a corrupt or missing chunk makes the load fail as a protocol error naming it") {
   Fixture f;
   RuleStore store = f.Store(Tiny());

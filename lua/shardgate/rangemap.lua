@@ -236,16 +236,23 @@ function Loader:refresh(recheck)
   -- may call refresh while a decode is suspended. It must not start a second decode of the
   -- same version, and it must not route with the map the decode replaces: HAProxy already
   -- runs the new version (the controller reports it applied), so it waits for the decode
-  -- when it can, and only falls back to the current map once wait gives up.
+  -- when it can. A decode still running when wait gives up may belong to a connection that
+  -- was aborted mid-decode (its coroutine never returns): the waiter then decodes itself.
   if self.decoding then
+    if not self.wait then
+      return self.current
+    end
     local n = 0
-    while self.decoding and self.wait do
+    while self.decoding do
       n = n + 1
       if not self.wait(n) then
         break
       end
     end
-    return self.current
+    if not self.decoding then
+      return self.current
+    end
+    self.seen = false
   end
   local meta = self.get(_M.META_KEY)
   if meta == self.seen and not (recheck and self.stuck) then
