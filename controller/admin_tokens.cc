@@ -63,21 +63,15 @@ std::optional<std::string_view> BearerToken(std::string_view header) {
 // after a blank: a token may contain '#' and must never be cut short silently.
 template <typename Fn>
 Status ForEachTokenLine(std::string_view text, Fn fn) {
-  size_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++line_no;
+  return model::ForEachRawLine(text, [&fn](size_t line_no, std::string_view line) -> Status {
     for (size_t i = 0; i < line.size(); ++i) {
       if (line[i] == '#' && (i == 0 || model::IsBlank(line[i - 1]))) {
         line = line.substr(0, i);
         break;
       }
     }
-    RETURN_IF_ERROR(fn(line_no, line));
-  }
-  return Status::Ok();
+    return fn(line_no, line);
+  });
 }
 
 AdminError Unauthenticated(std::string message) {

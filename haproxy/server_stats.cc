@@ -4,6 +4,8 @@
 #include <charconv>
 #include <map>
 
+#include "model/text.h"
+
 namespace shardgate::haproxy {
 namespace {
 
@@ -29,47 +31,52 @@ bool ParseNumber(std::string_view s, T& out) {
   return ec == std::errc() && end == s.data() + s.size();
 }
 
+using Columns = std::map<std::string, size_t, std::less<>>;
+
+Status ReadHeader(std::string_view names_text, Columns& column) {
+  std::vector<std::string_view> names = SplitCsv(names_text);
+  for (size_t i = 0; i < names.size(); ++i) column[std::string(names[i])] = i;
+  for (const char* need : {"pxname", "svname", "scur", "status", "weight"}) {
+    if (!column.contains(need)) {
+      return ProtocolError(std::string("show stat: no \"") + need + "\" column");
+    }
+  }
+  return Status::Ok();
+}
+
+// One CSV row; frontend and backend rows are skipped.
+Status ReadRow(std::string_view line, size_t line_no, Columns& column,
+               std::vector<ServerStat>& out) {
+  std::vector<std::string_view> f = SplitCsv(line);
+  if (f.size() <= column["weight"] || f.size() <= column["scur"] || f.size() <= column["status"]) {
+    return ProtocolError("show stat: line " + std::to_string(line_no) + " is short");
+  }
+  std::string_view sv = f[column["svname"]];
+  if (sv == "FRONTEND" || sv == "BACKEND") return Status::Ok();
+  ServerStat s;
+  s.backend = std::string(f[column["pxname"]]);
+  s.server = std::string(sv);
+  s.status = std::string(f[column["status"]]);
+  if (!ParseNumber(f[column["weight"]], s.weight) || !ParseNumber(f[column["scur"]], s.sessions)) {
+    return ProtocolError("show stat: line " + std::to_string(line_no) +
+                         ": weight or scur is not a number");
+  }
+  out.push_back(std::move(s));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<ServerStat>> ParseServerStats(std::string_view csv) {
   std::vector<ServerStat> out;
-  std::map<std::string, size_t, std::less<>> column;
-  size_t line_no = 0;
-  while (!csv.empty()) {
-    size_t nl = csv.find('\n');
-    std::string_view line = csv.substr(0, nl);
-    csv = nl == std::string_view::npos ? std::string_view() : csv.substr(nl + 1);
-    ++line_no;
-    if (line.empty()) continue;
-    if (line.starts_with("# ")) {
-      std::vector<std::string_view> names = SplitCsv(line.substr(2));
-      for (size_t i = 0; i < names.size(); ++i) column[std::string(names[i])] = i;
-      for (const char* need : {"pxname", "svname", "scur", "status", "weight"}) {
-        if (!column.contains(need)) {
-          return ProtocolError(std::string("show stat: no \"") + need + "\" column");
-        }
-      }
-      continue;
-    }
+  Columns column;
+  Status parsed = model::ForEachRawLine(csv, [&](size_t line_no, std::string_view line) {
+    if (line.empty()) return Status::Ok();
+    if (line.starts_with("# ")) return ReadHeader(line.substr(2), column);
     if (column.empty()) return ProtocolError("show stat: data before the header line");
-    std::vector<std::string_view> f = SplitCsv(line);
-    if (f.size() <= column["weight"] || f.size() <= column["scur"] ||
-        f.size() <= column["status"]) {
-      return ProtocolError("show stat: line " + std::to_string(line_no) + " is short");
-    }
-    std::string_view sv = f[column["svname"]];
-    if (sv == "FRONTEND" || sv == "BACKEND") continue;
-    ServerStat s;
-    s.backend = std::string(f[column["pxname"]]);
-    s.server = std::string(sv);
-    s.status = std::string(f[column["status"]]);
-    if (!ParseNumber(f[column["weight"]], s.weight) ||
-        !ParseNumber(f[column["scur"]], s.sessions)) {
-      return ProtocolError("show stat: line " + std::to_string(line_no) +
-                           ": weight or scur is not a number");
-    }
-    out.push_back(std::move(s));
-  }
+    return ReadRow(line, line_no, column, out);
+  });
+  RETURN_IF_ERROR(parsed);
   if (column.empty()) return ProtocolError("show stat: no header line");
   return out;
 }

@@ -37,20 +37,28 @@ inline std::vector<std::string_view> Fields(std::string_view line) {
   return out;
 }
 
-// Calls fn(line_number, line) for each line of `text` with any '#' comment stripped; stops at
+// Calls fn(line_number, line) for each line of `text` as it is (no comment handling); stops at
 // (and returns) the first error fn returns.
 template <typename Fn>
-Status ForEachLine(std::string_view text, Fn fn) {
+Status ForEachRawLine(std::string_view text, Fn fn) {
   size_t line_no = 0;
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++line_no;
-    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    RETURN_IF_ERROR(fn(line_no, line));
+    RETURN_IF_ERROR(fn(++line_no, line));
   }
   return Status::Ok();
+}
+
+// Calls fn(line_number, line) for each line of `text` with any '#' comment stripped; stops at
+// (and returns) the first error fn returns.
+template <typename Fn>
+Status ForEachLine(std::string_view text, Fn fn) {
+  return ForEachRawLine(text, [&fn](size_t line_no, std::string_view line) -> Status {
+    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    return fn(line_no, line);
+  });
 }
 
 }  // namespace shardgate::model
