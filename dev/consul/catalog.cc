@@ -25,7 +25,9 @@ bool SameCheckDefinition(const Check& a, const Check& b) {
 
 }  // namespace
 
-void Catalog::Init(std::string node_name, std::string node_id, uint64_t idx) {
+void Catalog::Init(std::string datacenter, std::string node_name, std::string node_id,
+                   uint64_t idx) {
+  datacenter_ = std::move(datacenter);
   node_name_ = std::move(node_name);
   node_id_ = std::move(node_id);
   node_index_ = idx;

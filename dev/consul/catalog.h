@@ -16,9 +16,10 @@ inline constexpr const char* kSerfHealth = "serfHealth";
 // they get if they change anything, and return whether they did.
 class Catalog {
  public:
-  // Registers the node and its passing serfHealth check at `idx`.
-  void Init(std::string node_name, std::string node_id, uint64_t idx);
+  // Registers the node (in `datacenter`) and its passing serfHealth check at `idx`.
+  void Init(std::string datacenter, std::string node_name, std::string node_id, uint64_t idx);
 
+  const std::string& datacenter() const { return datacenter_; }
   const std::string& node_name() const { return node_name_; }
   const std::string& node_id() const { return node_id_; }
   uint64_t node_index() const { return node_index_; }
@@ -62,6 +63,7 @@ class Catalog {
   // Inserts or updates a check's definition; returns whether it changed.
   bool PutCheck(Check check, uint64_t idx, SteadyTime now);
 
+  std::string datacenter_;
   std::string node_name_;
   std::string node_id_;
   uint64_t node_index_ = 1;

@@ -143,6 +143,13 @@ std::optional<Blocking> ParseBlocking(const httplib::Request& req, httplib::Resp
   return b;
 }
 
+bool ServesDatacenter(const Api& api, const httplib::Request& req, httplib::Response& res) {
+  const std::string dc = req.get_param_value("dc");
+  if (dc.empty() || dc == api.datacenter) return true;
+  ReplyText(res, 500, kNoPathToDatacenter);
+  return false;
+}
+
 bool ResolveToken(const Api& api, const httplib::Request& req, httplib::Response& res,
                   bool* anonymous) {
   *anonymous = false;

@@ -18,11 +18,15 @@ namespace shardgate::consul::dev {
 
 using Json = nlohmann::ordered_json;
 
+// Consul's error text (structs.ErrNoDCPath) for a datacenter it has no path to.
+inline constexpr const char* kNoPathToDatacenter = "No path to datacenter";
+
 struct Api {
   State& state;
-  std::string acl_token;  // empty: ACLs disabled (default policy allow)
-  std::string address;    // "127.0.0.1:<port>", reported by /v1/status/leader
-  std::string node_name;  // the agent's node
+  std::string acl_token;           // empty: ACLs disabled (default policy allow)
+  std::string address;             // "127.0.0.1:<port>", reported by /v1/status/leader
+  std::string node_name;           // the agent's node
+  std::string datacenter = "dc1";  // the only one this server has a path to
 };
 
 // Plain-text reply (Consul's error bodies are never JSON).
@@ -49,6 +53,14 @@ struct Blocking {
 // Parses ?index and ?wait and the consistency flags; on a bad value writes
 // the 400 reply and returns nullopt.
 std::optional<Blocking> ParseBlocking(const httplib::Request& req, httplib::Response& res);
+
+// ?dc names the datacenter a request is for; absent or empty means the agent's own. A single
+// node has no path to any other, so, as Consul answers then, this writes 500 `No path to
+// datacenter` and returns false. Names are compared exactly: Consul lower-cases its own name at
+// start-up but not the parameter, so `?dc=DC1` is another datacenter. Call it where Consul makes
+// its RPC (which forwards first): after the request is parsed, before any ACL check. Agent
+// endpoints are local and never call it (Consul ignores ?dc there).
+bool ServesDatacenter(const Api& api, const httplib::Request& req, httplib::Response& res);
 
 // ACLs. Returns false after writing 403 `ACL not found` for an unknown token.
 // `*anonymous` tells whether the request carries no valid token (list reads are then filtered).

@@ -92,7 +92,7 @@ Json EncodeCheck(const Catalog& catalog, const Check& c) {
   return j;
 }
 
-Json EncodeAgentService(const Service& s) {
+Json EncodeAgentService(const Catalog& catalog, const Service& s) {
   Json j;
   if (!s.kind.empty()) j["Kind"] = s.kind;
   j["ID"] = s.id;
@@ -104,7 +104,7 @@ Json EncodeAgentService(const Service& s) {
   if (!s.tagged_addresses_json.empty()) j["TaggedAddresses"] = TaggedAddresses(s);
   j["Weights"] = Weights(s);
   j["EnableTagOverride"] = s.enable_tag_override;
-  j["Datacenter"] = kDatacenter;
+  j["Datacenter"] = catalog.datacenter();
   return j;
 }
 
@@ -113,12 +113,12 @@ Json EncodeHealthEntry(const Catalog& catalog, const Service& s) {
   node["ID"] = catalog.node_id();
   node["Node"] = catalog.node_name();
   node["Address"] = kNodeAddress;
-  node["Datacenter"] = kDatacenter;
+  node["Datacenter"] = catalog.datacenter();
   node["TaggedAddresses"] = NodeTaggedAddresses();
   node["Meta"] = NodeMeta();
   node["CreateIndex"] = catalog.node_index();
   node["ModifyIndex"] = catalog.node_index();
-  Json service = EncodeAgentService(s);
+  Json service = EncodeAgentService(catalog, s);
   service.erase("Datacenter");
   service["CreateIndex"] = s.create_index;
   service["ModifyIndex"] = s.modify_index;
@@ -132,7 +132,7 @@ Json EncodeCatalogEntry(const Catalog& catalog, const Service& s) {
   j["ID"] = catalog.node_id();
   j["Node"] = catalog.node_name();
   j["Address"] = kNodeAddress;
-  j["Datacenter"] = kDatacenter;
+  j["Datacenter"] = catalog.datacenter();
   j["TaggedAddresses"] = NodeTaggedAddresses();
   j["NodeMeta"] = NodeMeta();
   j["ServiceKind"] = s.kind;

@@ -8,7 +8,6 @@
 
 namespace shardgate::consul::dev {
 
-inline constexpr const char* kDatacenter = "dc1";
 inline constexpr const char* kNodeAddress = "127.0.0.1";
 
 // DirEntry: Value is base64, or null when empty or when `with_value` is false; Session is
@@ -17,7 +16,7 @@ Json EncodeKvEntry(const KvEntry& e, bool with_value);
 Json EncodeSession(const Session& s);
 Json EncodeCheck(const Catalog& catalog, const Check& c);
 // /v1/agent/services entry.
-Json EncodeAgentService(const Service& s);
+Json EncodeAgentService(const Catalog& catalog, const Service& s);
 // /v1/health/service entry: {Node, Service, Checks}.
 Json EncodeHealthEntry(const Catalog& catalog, const Service& s);
 // /v1/catalog/service entry (flat).

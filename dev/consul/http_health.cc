@@ -46,6 +46,7 @@ void ServiceRead(Api& api, const httplib::Request& req, httplib::Response& res,
   if (name.empty()) return ReplyText(res, 400, "Missing service name");
   std::optional<Blocking> blocking = ParseBlocking(req, res);
   if (!blocking) return;
+  if (!ServesDatacenter(api, req, res)) return;
   if (req.has_param("filter")) {
     return ReplyText(res, 500,
                      "Failed to create boolean expression evaluator: "
@@ -91,7 +92,8 @@ void ReplyAgentListing(Api& api, const httplib::Request& req, httplib::Response&
 void HandleAgentServices(Api& api, const httplib::Request& req, httplib::Response& res,
                          const std::string&) {
   ReplyAgentListing(api, req, res, [](const State& s, Json& body) {
-    for (const auto& [id, svc] : s.catalog().services()) body[id] = EncodeAgentService(svc);
+    for (const auto& [id, svc] : s.catalog().services())
+      body[id] = EncodeAgentService(s.catalog(), svc);
   });
 }
 
@@ -133,6 +135,7 @@ void HandleCatalogServices(Api& api, const httplib::Request& req, httplib::Respo
                            const std::string&) {
   std::optional<Blocking> blocking = ParseBlocking(req, res);
   if (!blocking) return;
+  if (!ServesDatacenter(api, req, res)) return;
   bool anonymous = false;
   if (!ResolveToken(api, req, res, &anonymous)) return;
   JsonView view = api.state.Block(blocking->index, blocking->deadline, [&](const State& s) {
@@ -151,11 +154,13 @@ void HandleCatalogServices(Api& api, const httplib::Request& req, httplib::Respo
 
 void HandleStatusLeader(Api& api, const httplib::Request& req, httplib::Response& res,
                         const std::string&) {
+  if (!ServesDatacenter(api, req, res)) return;
   ReplyJson(req, res, Json(api.address));
 }
 
 void HandleStatusPeers(Api& api, const httplib::Request& req, httplib::Response& res,
                        const std::string&) {
+  if (!ServesDatacenter(api, req, res)) return;
   ReplyJson(req, res, Json::array({api.address}));
 }
 

@@ -52,6 +52,7 @@ void KvGet(Api& api, const httplib::Request& req, httplib::Response& res, const 
   const bool keys = HasFlag(req, "keys");
   const bool recurse = keys || HasFlag(req, "recurse");
   if (key.empty() && !recurse) return ReplyText(res, 400, "Missing key name");
+  if (!ServesDatacenter(api, req, res)) return;
   bool anonymous = false;
   if (!ResolveToken(api, req, res, &anonymous)) return;
   if (anonymous && !recurse) return ReplyText(res, 403, AnonymousDenied("key:read", key));
@@ -104,6 +105,7 @@ void KvPut(Api& api, const httplib::Request& req, httplib::Response& res, const 
                          "https://developer.hashicorp.com/docs/agent/config/"
                          "config-files#kv_max_value_size.");
   }
+  if (!ServesDatacenter(api, req, res)) return;
   if (!Authorize(api, req, res, "key:write", key)) return;
   KvWrite w;
   if (req.has_param("acquire")) {
@@ -127,6 +129,7 @@ void KvDelete(Api& api, const httplib::Request& req, httplib::Response& res,
   if (ConflictingFlags(req, res, {"recurse", "cas"})) return;
   uint64_t cas = 0;
   if (!UintParam(req, res, "cas", &cas)) return;
+  if (!ServesDatacenter(api, req, res)) return;
   if (!Authorize(api, req, res, "key:write", key)) return;
   KvWrite w;
   if (recurse) {

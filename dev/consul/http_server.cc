@@ -104,7 +104,8 @@ Result<std::unique_ptr<httplib::Server>> MakeHttpServer(const ServerOptions& opt
 Server::Server(State& state, ServerOptions options)
     : state_(state),
       options_(std::move(options)),
-      api_{state_, options_.acl_token, options_.bind + ":8300", options_.node_name} {}
+      api_{state_, options_.acl_token, options_.bind + ":8300", options_.node_name,
+           options_.datacenter} {}
 
 Result<int> Server::Bind() {
   ASSIGN_OR_RETURN(http_, MakeHttpServer(options_));

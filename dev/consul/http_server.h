@@ -19,7 +19,8 @@ struct ServerOptions {
   int port = 8500;        // 0: pick a free port
   std::string acl_token;  // empty: ACLs disabled
   std::string node_name = "shardgate-dev";
-  size_t threads = 512;  // each waiting blocking query holds one
+  std::string datacenter = "dc1";  // lower case; ?dc naming any other gets 500
+  size_t threads = 512;            // each waiting blocking query holds one
   int listen_backlog = 1024;
   // PEM files; both set: serve HTTPS only (as real Consul with an HTTPS port), neither: HTTP.
   std::string tls_cert_file;

@@ -81,6 +81,7 @@ template <typename Keep>
 void ListSessions(Api& api, const httplib::Request& req, httplib::Response& res, Keep keep) {
   std::optional<Blocking> blocking = ParseBlocking(req, res);
   if (!blocking) return;
+  if (!ServesDatacenter(api, req, res)) return;
   bool anonymous = false;
   if (!ResolveToken(api, req, res, &anonymous)) return;
   SessionsView view = api.state.Block(blocking->index, blocking->deadline, [&](const State& s) {
@@ -102,6 +103,7 @@ void HandleSessionCreate(Api& api, const httplib::Request& req, httplib::Respons
                          const std::string&) {
   Result<SessionRequest> r = ParseSessionRequest(req.body);
   if (!r.ok()) return ReplyText(res, 400, "Request decode failed: " + r.status().message());
+  if (!ServesDatacenter(api, req, res)) return;
   if (!Authorize(api, req, res, "session:write", r->node.empty() ? api.node_name : r->node)) return;
   Result<std::string> id = api.state.CreateSession(*r);
   if (!id.ok()) return ReplyStatus(res, id.status());
@@ -111,6 +113,7 @@ void HandleSessionCreate(Api& api, const httplib::Request& req, httplib::Respons
 void HandleSessionRenew(Api& api, const httplib::Request& req, httplib::Response& res,
                         const std::string& rest) {
   if (rest.empty()) return ReplyText(res, 400, "Missing session");
+  if (!ServesDatacenter(api, req, res)) return;
   if (!Authorize(api, req, res, "session:write", rest)) return;
   Result<Session> s = api.state.RenewSession(rest);
   if (!s.ok()) return ReplyStatus(res, s.status());
@@ -120,6 +123,7 @@ void HandleSessionRenew(Api& api, const httplib::Request& req, httplib::Response
 void HandleSessionDestroy(Api& api, const httplib::Request& req, httplib::Response& res,
                           const std::string& rest) {
   if (rest.empty()) return ReplyText(res, 400, "Missing session");
+  if (!ServesDatacenter(api, req, res)) return;
   if (!Authorize(api, req, res, "session:write", rest)) return;
   api.state.DestroySession(rest);
   ReplyJson(req, res, Json(true));

@@ -81,9 +81,8 @@ std::vector<TxnError> Refusals(const std::vector<ParsedOp>& ops, bool anonymous)
 
 }  // namespace
 
+// As Consul's: the body is parsed before the RPC, which forwards to ?dc before it checks the token.
 void HandleTxn(Api& api, const httplib::Request& req, httplib::Response& res, const std::string&) {
-  bool anonymous = false;
-  if (!ResolveToken(api, req, res, &anonymous)) return;
   if (req.body.size() > kMaxValueSize) {
     return ReplyText(res, 413,
                      "Request body(" + std::to_string(req.body.size()) +
@@ -105,6 +104,9 @@ void HandleTxn(Api& api, const httplib::Request& req, httplib::Response& res, co
                      code == 413 ? parsed.status().message()
                                  : "Failed to parse body: " + parsed.status().message());
   }
+  if (!ServesDatacenter(api, req, res)) return;
+  bool anonymous = false;
+  if (!ResolveToken(api, req, res, &anonymous)) return;
   TxnOutcome outcome;
   outcome.errors = Refusals(*parsed, anonymous);
   std::vector<TxnOp> ops;

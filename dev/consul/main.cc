@@ -2,6 +2,8 @@
 // API that shardgate uses. For local runs and tests only; production uses real Consul.
 #include <signal.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -27,7 +29,8 @@ using shardgate::Status;
 using namespace shardgate::consul::dev;
 
 constexpr const char* kUsage =
-    "usage: shardgate-consul-dev [--bind ADDR] [--port N] [--node NAME] [--acl-token-file F]\n"
+    "usage: shardgate-consul-dev [--bind ADDR] [--port N] [--node NAME] [--datacenter NAME]\n"
+    "                            [--acl-token-file F]\n"
     "                            [--snapshot F] [--reap-tombstones-after DURATION]\n"
     "                            [--deregister-critical-min DURATION] [--threads N]\n"
     "                            [--tls-cert PEM --tls-key PEM]\n"
@@ -57,6 +60,21 @@ Status ParseDurationFlag(const std::string& name, const std::string& value, Nano
   return Status::Ok();
 }
 
+// Consul's `datacenter` rule: lower-cased, then only letters, digits, '-' and '_'.
+Status ParseDatacenter(const std::string& value, Flags* f) {
+  std::string dc = value;
+  for (char& c : dc) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool valid = !dc.empty() && std::all_of(dc.begin(), dc.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+  if (!valid) {
+    return shardgate::InvalidArgument("--datacenter: \"" + value +
+                                      "\" can only contain alphanumeric, - or _ characters");
+  }
+  f->server.datacenter = f->state.datacenter = dc;
+  return Status::Ok();
+}
+
 Status ParseIntFlag(const std::string& name, const std::string& value, int min, int max, int* out) {
   int v = 0;
   if (!shardgate::ParseInteger(value, &v) || v < min || v > max) {
@@ -71,6 +89,7 @@ Status ApplyFlag(const std::string& name, const std::string& value, Flags* f) {
   if (name == "--bind") f->server.bind = value;
   else if (name == "--port") return ParseIntFlag(name, value, 0, 65535, &f->server.port);
   else if (name == "--node") f->server.node_name = f->state.node_name = value;
+  else if (name == "--datacenter") return ParseDatacenter(value, f);
   else if (name == "--acl-token-file") return ReadToken(value, &f->server.acl_token);
   else if (name == "--snapshot") f->snapshot = value;
   else if (name == "--tls-cert") f->server.tls_cert_file = value;
@@ -94,7 +113,7 @@ Status ApplyFlag(const std::string& name, const std::string& value, Flags* f) {
 shardgate::FlagSet FlagSpec() {
   shardgate::FlagSet spec;
   for (const char* name :
-       {"bind", "port", "node", "acl-token-file", "snapshot", "tls-cert", "tls-key",
+       {"bind", "port", "node", "datacenter", "acl-token-file", "snapshot", "tls-cert", "tls-key",
         "reap-tombstones-after", "deregister-critical-min", "threads"}) {
     spec.Value(name);
   }
@@ -163,7 +182,8 @@ int main(int argc, char** argv) {
     return port.status().code() == shardgate::Code::kInvalidArgument ? 2 : 1;  // 2: bad flags
   }
   std::cerr << "shardgate-consul-dev: listening on " << flags->server.bind << ":" << *port
-            << (flags->server.tls_cert_file.empty() ? " (HTTP" : " (HTTPS")
+            << (flags->server.tls_cert_file.empty() ? " (HTTP" : " (HTTPS") << ", datacenter "
+            << flags->server.datacenter
             << (flags->server.acl_token.empty() ? ", ACLs disabled)"
                                                 : ", ACLs enabled, default deny)")
             << std::endl;

@@ -12,7 +12,7 @@ void State::Init(const std::optional<KvSnapshot>& snapshot) {
   std::lock_guard<std::mutex> lock(mu_);
   rng_.seed(std::random_device{}());
   index_ = 1;
-  catalog_.Init(options_.node_name, NewUuidLocked(), index_);
+  catalog_.Init(options_.datacenter, options_.node_name, NewUuidLocked(), index_);
   if (!snapshot.has_value()) return;
   std::map<std::string, Tombstone> tombstones;
   for (const auto& [key, idx] : snapshot->tombstones)

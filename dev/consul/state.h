@@ -24,6 +24,7 @@
 namespace shardgate::consul::dev {
 
 struct StateOptions {
+  std::string datacenter = "dc1";  // as `consul agent -dev`; lower case (see ServesDatacenter)
   std::string node_name = "shardgate-dev";
   // Consul raises DeregisterCriticalServiceAfter values below this to it.
   Nanos deregister_critical_min = std::chrono::minutes(1);

@@ -48,6 +48,8 @@ struct Case {
 // The case tables (consul_conformance_cases.cc): KV, then sessions, txn, agent and health.
 std::vector<Case> KvCases();
 std::vector<Case> SessionTxnAgentCases();
+// ?dc: the own datacenter, unknown ones, agent endpoints (consul_conformance_datacenters.cc).
+std::vector<Case> DatacenterCases();
 
 // ---- requests ----
 
