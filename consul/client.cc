@@ -75,6 +75,11 @@ Result<HttpResponse> Client::SendExpecting(const Call& call,
                                            std::initializer_list<int> ok_statuses) {
   ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (std::find(ok_statuses.begin(), ok_statuses.end(), response.status) == ok_statuses.end()) {
+    if (config_.datacenter) {
+      std::optional<Status> dc = DatacenterError(call.method, call.path, *config_.datacenter,
+                                                 response);
+      if (dc) return *dc;
+    }
     return HttpError(call.method, call.path, response);
   }
   return response;

@@ -94,6 +94,39 @@ TEST_CASE("a datacenter is added to KV requests") {
   CHECK(fake.last_request().path == "/v1/kv/app/config?dc=dc2");
 }
 
+TEST_CASE("a datacenter Consul has no path to is an error naming it, on reads and writes") {
+  FakeHttpTransport fake;
+  fake.Push(FakeHttpTransport::Response(500, "No path to datacenter"));
+  fake.Push(FakeHttpTransport::Response(500, "No path to datacenter"));
+  ClientConfig config = Config();
+  config.datacenter = "dc9";
+  Client client(fake, config);
+  Status read = client.Get("app/config").status();
+  CHECK(read.code() == Code::kUnavailable);
+  CHECK(read.message() ==
+        R"(consul GET /v1/kv/app/config: Consul has no datacenter "dc9" (No path to datacenter))");
+  CHECK(client.Put("app/config", "v").message() ==
+        R"(consul PUT /v1/kv/app/config: Consul has no datacenter "dc9" (No path to datacenter))");
+}
+
+TEST_CASE("a datacenter without a reachable server is named in the error") {
+  FakeHttpTransport fake;
+  fake.Push(FakeHttpTransport::Response(500, "Remote DC has no server currently reachable"));
+  ClientConfig config = Config();
+  config.datacenter = "dc2";
+  Client client(fake, config);
+  CHECK(client.Put("x", "v").message() ==
+        "consul PUT /v1/kv/x: Consul cannot reach datacenter \"dc2\" (Remote DC has no server "
+        "currently reachable)");
+}
+
+TEST_CASE("without a configured datacenter Consul's 500 keeps its own text") {
+  FakeHttpTransport fake;
+  fake.Push(FakeHttpTransport::Response(500, "No path to datacenter"));
+  Client client(fake, Config());
+  CHECK(client.Put("x", "v").message() == "consul PUT /v1/kv/x: 500 No path to datacenter");
+}
+
 TEST_CASE("List recurses and a 404 is an empty list") {
   FakeHttpTransport fake;
   fake.Push(FakeHttpTransport::QueryResponse("", 5, 404));

@@ -2,6 +2,7 @@
 #include "consul/http_errors.h"
 
 #include <string>
+#include <utility>
 
 #include "common/numbers.h"
 #include "consul/url.h"
@@ -45,6 +46,23 @@ Status HttpError(std::string_view method, std::string_view path, const HttpRespo
   return Status(CodeForHttpStatus(response.status), Prefix(method, path) +
                                                         std::to_string(response.status) + " " +
                                                         BodyForMessage(response.body));
+}
+
+std::optional<Status> DatacenterError(std::string_view method, std::string_view path,
+                                      std::string_view datacenter, const HttpResponse& response) {
+  // Consul's texts (structs.ErrNoDCPath, structs.ErrDCNotAvailable), sent as 500 bodies.
+  static constexpr std::pair<std::string_view, std::string_view> kProblems[] = {
+      {"No path to datacenter", "Consul has no datacenter"},
+      {"Remote DC has no server currently reachable", "Consul cannot reach datacenter"},
+  };
+  if (response.status != 500) return std::nullopt;
+  for (const auto& [text, problem] : kProblems) {
+    if (response.body.find(text) == std::string::npos) continue;
+    return Status(Code::kUnavailable, Prefix(method, path) + std::string(problem) + " \"" +
+                                          std::string(datacenter) + "\" (" + std::string(text) +
+                                          ")");
+  }
+  return std::nullopt;
 }
 
 Status DecodeError(std::string_view method, std::string_view path, const Status& reason) {
