@@ -41,6 +41,8 @@ const std::map<std::string, Setter>& Setters() {
        NameKey<ControllerConfig>(Field([](auto& c) -> auto& { return c.service_name; }))},
       {"consul_address",
        TextKey<ControllerConfig>(Field([](auto& c) -> auto& { return c.consul_address; }))},
+      {"consul_datacenter",
+       NameKey<ControllerConfig>(Field([](auto& c) -> auto& { return c.consul_datacenter; }))},
       {"consul_wait", DurationKey<ControllerConfig>(
                           Millis(1000), DurationField([](auto& c) -> auto& { return c.consul_wait; }))},
       {"consul_timeout",

@@ -16,6 +16,7 @@ struct ControllerConfig {
   std::string cluster;
   std::string service_name;                  // default "shardgate-<cluster>"
   std::string consul_address;                // "" = CONSUL_HTTP_ADDR or http://127.0.0.1:8500
+  std::string consul_datacenter;             // sent as ?dc=; "" = the Consul agent's own
   Millis consul_wait{60000};                 // how long one blocking query may wait for a change
   Millis consul_timeout{5000};               // budget of a request that does not block (KV writes)
   std::vector<std::string> haproxy_sockets;  // unix paths or host:port, one per HAProxy instance

@@ -41,6 +41,7 @@ TEST_CASE("the three required keys are enough and the rest defaults sensibly") {
   CHECK(cfg->haproxy_sockets == std::vector<std::string>{"/run/haproxy.sock"});
   CHECK(cfg->resync_interval == Millis(30000));
   CHECK(cfg->shards_map.empty());
+  CHECK(cfg->consul_datacenter.empty());
 }
 
 TEST_CASE("a missing required key is named") {
@@ -71,6 +72,7 @@ TEST_CASE("bad values name the key and say what is expected") {
   CHECK(Error(with("--listen=127.0.0.1:8080,")) ==
         "listen: must be a comma-separated list of host:port addresses");
   CHECK(Error(with("--cluster=a b")) == "cluster: must match [A-Za-z0-9_.-]+");
+  CHECK(Error(with("--consul-datacenter=dc/9")) == "consul_datacenter: must match [A-Za-z0-9_.-]+");
   CHECK(Error(with("--log-level=loud")) == "log_level: must be debug, info, warn or error");
   CHECK(Error(with("--colour=red")) == "colour: unknown key");
   CHECK(Error(with("--haproxy-check-interval=1m")) ==

@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
   if (!cfg.ok()) return ConfigError(cfg.status().message());
   auto ccfg = consul::DaemonClientConfig(cfg->consul_address, cfg->consul_timeout);
   if (!ccfg.ok()) return ConfigError(ccfg.status().message());
+  if (!cfg->consul_datacenter.empty()) ccfg->datacenter = cfg->consul_datacenter;
   std::vector<std::pair<std::string, int>> listeners;
   for (const std::string& address : cfg->listen) {
     auto parsed = ParseListen("listen", address);
@@ -169,6 +170,7 @@ int main(int argc, char** argv) {
        {"cluster", cfg->cluster},
        {"service", cfg->service_name},
        {"consul", ccfg->address},
+       {"consul_datacenter", ccfg->datacenter.value_or("(the agent's own)")},
        {"haproxy", std::to_string(targets.size()) + " instance(s)"}});
   std::jthread loop([&](std::stop_token stop) { reconciler.Run(stop); });
   std::jthread report([&](std::stop_token stop) { reporter.Run(stop); });
