@@ -48,6 +48,9 @@ struct Case {
 // The case tables (consul_conformance_cases.cc): KV, then sessions, txn, agent and health.
 std::vector<Case> KvCases();
 std::vector<Case> SessionTxnAgentCases();
+// Registration validation, request paths, TTL expiry output, the server's own service
+// (consul_conformance_strict_cases.cc).
+std::vector<Case> StrictnessCases();
 
 // ---- requests ----
 
