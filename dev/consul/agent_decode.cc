@@ -1,6 +1,8 @@
 // Service and check definition decoding (see agent_decode.h).
 #include "dev/consul/agent_decode.h"
 
+#include <cctype>
+
 #include "dev/consul/http_decode.h"
 
 namespace shardgate::consul::dev {
@@ -68,9 +70,35 @@ Status Invalid(const std::string& body) { return InvalidArgument(body); }
 
 bool ValidStatus(const std::string& s) { return s == kPassing || s == kWarning || s == kCritical; }
 
-// Decodes one check object; `*empty` is set for `{}` (which Consul ignores).
-Result<Check> DecodeCheck(const nlohmann::json& j, bool* empty) {
-  *empty = j.is_object() && j.empty();
+// CheckType.Validate (agent/structs/check_type.go), in its order. A check of no type at all
+// (no TTL, no interval kind, no alias) fails the last rule: a 400, not a 500 as in old releases.
+Status ValidateCheckType(bool interval_check, bool alias, Nanos interval, Nanos ttl) {
+  if (interval > Nanos(0) && ttl > Nanos(0)) {
+    return Invalid("Invalid check: Interval and TTL cannot both be specified");
+  }
+  if (interval_check && interval <= Nanos(0)) {
+    return Invalid("Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or "
+                   "OSService checks");
+  }
+  if (interval_check && alias) {
+    return Invalid("Invalid check: Interval cannot be set for Alias checks");
+  }
+  if (alias && ttl > Nanos(0)) {
+    return Invalid("Invalid check: TTL must be not be set for Alias checks");
+  }
+  if (!interval_check && !alias && ttl <= Nanos(0)) {
+    return Invalid("Invalid check: TTL must be > 0 for TTL checks");
+  }
+  if (interval_check || alias) {
+    return Invalid("Invalid check: shardgate-consul-dev runs only TTL checks, not HTTP, TCP, "
+                   "script, alias or other interval checks");
+  }
+  return Status::Ok();
+}
+
+// Decodes and type-checks one check object. The status is checked by the callers, because
+// Consul checks it after every check's type (service register) or before it (check register).
+Result<Check> DecodeCheck(const nlohmann::json& j) {
   Result<Fields> f = Fields::Match(j, kCheckFields, true, "structs.CheckType");
   if (!f.ok()) return Invalid("Request decode failed: " + f.status().message());
   Check c;
@@ -92,32 +120,25 @@ Result<Check> DecodeCheck(const nlohmann::json& j, bool* empty) {
        {"ScriptArgs", "Args", "HTTP", "TCP", "UDP", "GRPC", "H2PING", "OSService"}) {
     interval_check = interval_check || f->Has(k);
   }
-  if (*interval > Nanos(0) && *ttl > Nanos(0)) {
-    return Invalid("Invalid check: Interval and TTL cannot both be specified");
-  }
-  if (interval_check && *interval <= Nanos(0)) {
-    return Invalid("Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or "
-                   "OSService checks");
-  }
-  if (f->Has("TTL") && *ttl <= Nanos(0))
-    return Invalid("Invalid check: TTL must be > 0 for TTL checks");
-  if (!status->empty() && !ValidStatus(*status)) {
-    return Invalid("Status for checks must 'passing', 'warning', 'critical'");
-  }
-  if (interval_check) {
-    return Invalid("Invalid check: shardgate-consul-dev runs only TTL checks, not HTTP, TCP, "
-                   "script or other interval checks");
-  }
-  if (*ttl <= Nanos(0) && !*empty) return Internal("Check type is not valid");
+  const bool alias = f->Has("AliasNode") || f->Has("AliasService");
+  RETURN_IF_ERROR(ValidateCheckType(interval_check, alias, *interval, *ttl));
   c.id = *id;
   c.name = *name;
-  c.status = status->empty() ? kCritical : *status;
+  c.status = *status;
   c.notes = *notes;
   c.service_id = *service_id;
   c.type = "ttl";
   c.ttl = *ttl;
   c.deregister_after = *dereg;
   return c;
+}
+
+// Key format of validateMetaPair (agent/structs/structs.go): ^[a-zA-Z0-9_-]+$.
+bool MetaKeyFormat(const std::string& key) {
+  for (unsigned char ch : key) {
+    if (!std::isalnum(ch) && ch != '_' && ch != '-') return false;
+  }
+  return true;
 }
 
 Status ValidateMeta(const std::map<std::string, std::string>& meta) {
@@ -128,6 +149,7 @@ Status ValidateMeta(const std::map<std::string, std::string>& meta) {
   for (const auto& [k, v] : meta) {
     std::string why;
     if (k.empty()) why = "Key cannot be blank";
+    else if (!MetaKeyFormat(k)) why = "Key contains invalid characters";
     else if (k.size() > kMetaKeyMax) why = "Key is too long (limit: 128 characters)";
     else if (k.starts_with("consul-")) why = "Key prefix 'consul-' is reserved for internal use";
     else if (v.size() > kMetaValueMax) why = "Value is too long (limit: 512 characters)";
@@ -151,7 +173,7 @@ Status DecodeWeights(const Fields& f, Service* s) {
   if (*passing < 1) return Invalid("Invalid Weights: Passing must be greater than 0");
   if (*warning < 0) return Invalid("Invalid Weights: Warning must be greater or equal than 0");
   if (*passing > kWeightMax || *warning > kWeightMax) {
-    return Invalid("Invalid Weights: Passing and Warning must be lower than 65536");
+    return Invalid("Invalid Weights: DNS Weight must be between 0 and 65535");
   }
   s->weight_passing = static_cast<int>(*passing);
   s->weight_warning = static_cast<int>(*warning);
@@ -181,11 +203,13 @@ Status DecodeServiceFields(const Fields& f, Service* s) {
   s->tags = *tags;
   s->meta = *meta;
   if (f.Has("TaggedAddresses")) s->tagged_addresses_json = f.Raw("TaggedAddresses").dump();
-  RETURN_IF_ERROR(ValidateMeta(s->meta));
+  // AgentRegisterService (agent/agent_endpoint.go) checks the address, then the weights, then
+  // the meta; a request wrong in several ways gets the first of these.
   if (s->address == "0.0.0.0" || s->address == "::" || s->address == "[::]") {
     return Invalid("Invalid service address");
   }
-  return DecodeWeights(f, s);
+  RETURN_IF_ERROR(DecodeWeights(f, s));
+  return ValidateMeta(s->meta);
 }
 
 }  // namespace
@@ -197,17 +221,25 @@ Result<ServiceDefinition> DecodeServiceDefinition(const std::string& body) {
   if (!f.ok()) return Invalid("Request decode failed: " + f.status().message());
   ServiceDefinition def;
   RETURN_IF_ERROR(DecodeServiceFields(*f, &def.service));
+  // ServiceDefinition.CheckTypes: an empty `Check` object is ignored, an empty entry of
+  // `Checks` is validated (and refused); every type is checked before any status.
   std::vector<nlohmann::json> raw;
-  if (f->Has("Check")) raw.push_back(f->Raw("Check"));
+  if (f->Has("Check") && !(f->Raw("Check").is_object() && f->Raw("Check").empty())) {
+    raw.push_back(f->Raw("Check"));
+  }
   if (f->Has("Checks")) {
     if (!f->Raw("Checks").is_array())
       return Invalid("Request decode failed: json: Checks is not an array");
     for (const auto& c : f->Raw("Checks")) raw.push_back(c);
   }
   for (const auto& j : raw) {
-    bool empty = false;
-    ASSIGN_OR_RETURN(Check c, DecodeCheck(j, &empty));
-    if (!empty) def.checks.push_back(c);
+    ASSIGN_OR_RETURN(Check c, DecodeCheck(j));
+    def.checks.push_back(c);
+  }
+  for (const Check& c : def.checks) {
+    if (!c.status.empty() && !ValidStatus(c.status)) {
+      return Invalid("Status for checks must 'passing', 'warning', 'critical'");
+    }
   }
   for (size_t i = 0; i < def.checks.size(); ++i) {
     Check& c = def.checks[i];
@@ -218,17 +250,27 @@ Result<ServiceDefinition> DecodeServiceDefinition(const std::string& body) {
     if (c.name.empty()) c.name = "Service '" + def.service.name + "' check";
     c.service_id = def.service.id;
     c.service_name = def.service.name;
+    if (c.status.empty()) c.status = kCritical;
   }
   return def;
 }
 
+// AgentRegisterCheck (agent/agent_endpoint.go): name, then status (with its own text), then
+// type.
 Result<Check> DecodeCheckDefinition(const std::string& body) {
   Result<nlohmann::json> json = ParseJsonBody(body);
   if (!json.ok()) return Invalid("Request decode failed: " + json.status().message());
-  bool empty = false;
-  ASSIGN_OR_RETURN(Check c, DecodeCheck(*json, &empty));
-  if (c.name.empty()) return Invalid("Missing check name");
+  Result<Fields> f = Fields::Match(*json, kCheckFields, true, "structs.CheckDefinition");
+  if (!f.ok()) return Invalid("Request decode failed: " + f.status().message());
+  Result<std::string> name = f->String("Name");
+  Result<std::string> status = f->String("Status");
+  if (!name.ok()) return Invalid("Request decode failed: " + name.status().message());
+  if (!status.ok()) return Invalid("Request decode failed: " + status.status().message());
+  if (name->empty()) return Invalid("Missing check name");
+  if (!status->empty() && !ValidStatus(*status)) return Invalid("Bad check status");
+  ASSIGN_OR_RETURN(Check c, DecodeCheck(*json));
   if (c.id.empty()) c.id = c.name;
+  if (c.status.empty()) c.status = kCritical;
   return c;
 }
 

@@ -17,11 +17,12 @@ struct ServiceDefinition {
 };
 
 // Body of PUT /v1/agent/service/register. InvalidArgument carries the full 400 body
-// ("Missing service name", "Invalid check: ...", "Request decode failed: ..."); Internal the
-// 500 body ("Check type is not valid").
+// ("Missing service name", "Invalid check: ...", "Invalid Service Meta: ...", "Request decode
+// failed: ...").
 Result<ServiceDefinition> DecodeServiceDefinition(const std::string& body);
 
-// Body of PUT /v1/agent/check/register (a TTL check, optionally bound to a ServiceID).
+// Body of PUT /v1/agent/check/register (a TTL check, optionally bound to a ServiceID);
+// InvalidArgument carries the 400 body ("Missing check name", "Bad check status", ...).
 Result<Check> DecodeCheckDefinition(const std::string& body);
 
 }  // namespace shardgate::consul::dev

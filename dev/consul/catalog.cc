@@ -38,6 +38,15 @@ void Catalog::Init(std::string datacenter, std::string node_name, std::string no
   serf.output = "Agent alive and reachable";
   serf.create_index = serf.modify_index = idx;
   checks_[serf.id] = serf;
+  // What a server registers for itself: port 8300 (server RPC), no address, no tags, the raft
+  // and serf protocol meta (a real server adds its version and gRPC ports too).
+  server_service_.id = server_service_.name = kServerService;
+  server_service_.port = 8300;
+  server_service_.meta = {{"non_voter", "false"},     {"raft_version", "3"},
+                          {"read_replica", "false"},  {"serf_protocol_current", "2"},
+                          {"serf_protocol_max", "5"}, {"serf_protocol_min", "1"}};
+  server_service_.create_index = server_service_.modify_index = idx;
+  service_index_[kServerService] = idx;
   services_index_ = idx;
 }
 
@@ -190,7 +199,10 @@ bool Catalog::ExpireTtlCheck(const std::string& id, uint64_t idx, SteadyTime now
   c.ttl_expired = true;
   if (c.status != kCritical) c.critical_since = now;
   c.status = kCritical;
-  c.output = "TTL expired (last output before timeout follows): " + c.output;
+  // CheckTTL.getExpiredOutput (agent/checks/check.go): the bare prefix when no output was
+  // ever given.
+  c.output = c.output.empty() ? "TTL expired"
+                              : "TTL expired (last output before timeout follows): " + c.output;
   c.modify_index = idx;
   Touch(c.service_name, idx);
   return true;
@@ -203,6 +215,7 @@ uint64_t Catalog::ServiceIndex(const std::string& name) const {
 
 std::vector<const Service*> Catalog::InstancesOf(const std::string& name) const {
   std::vector<const Service*> out;
+  if (name == kServerService) out.push_back(&server_service_);
   for (const auto& [id, s] : services_) {
     if (s.name == name) out.push_back(&s);
   }

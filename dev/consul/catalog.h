@@ -11,19 +11,25 @@
 namespace shardgate::consul::dev {
 
 inline constexpr const char* kSerfHealth = "serfHealth";
+// The service every Consul server puts in the catalog for itself (leader.go,
+// reconcileMember): listed by catalog and health, not by the agent's own listings.
+inline constexpr const char* kServerService = "consul";
 
 // Plain value class, no locking: State serialises access. Writes take `idx`, the raft index
 // they get if they change anything, and return whether they did.
 class Catalog {
  public:
-  // Registers the node (in `datacenter`) and its passing serfHealth check at `idx`.
+  // Registers the node (in `datacenter`), its passing serfHealth check and the server's `consul`
+  // service at `idx`.
   void Init(std::string datacenter, std::string node_name, std::string node_id, uint64_t idx);
 
   const std::string& datacenter() const { return datacenter_; }
   const std::string& node_name() const { return node_name_; }
   const std::string& node_id() const { return node_id_; }
   uint64_t node_index() const { return node_index_; }
+  // Services registered through the agent (not the server's own `consul` service).
   const std::map<std::string, Service>& services() const { return services_; }
+  const Service& server_service() const { return server_service_; }
   const std::map<std::string, Check>& checks() const { return checks_; }
   const Service* FindService(const std::string& id) const;
   const Check* FindCheck(const std::string& id) const;
@@ -52,6 +58,7 @@ class Catalog {
   // Index of the services table (catalog/services, agent listings).
   uint64_t ServicesIndex() const { return services_index_; }
 
+  // Instances of `name`, the server's `consul` service included.
   std::vector<const Service*> InstancesOf(const std::string& name) const;
   // Node checks first, then the service's own checks, each sorted by ID.
   std::vector<const Check*> ChecksOf(const std::string& service_id) const;
@@ -67,6 +74,7 @@ class Catalog {
   std::string node_name_;
   std::string node_id_;
   uint64_t node_index_ = 1;
+  Service server_service_;
   std::map<std::string, Service> services_;  // by service ID
   std::map<std::string, Check> checks_;      // by check ID
   std::map<std::string, uint64_t> service_index_;

@@ -49,7 +49,44 @@ TEST_CASE("service registration rejects what Consul rejects") {
         "Invalid check: Interval and TTL cannot both be specified");
   CHECK(message(R"({"Name":"w","Check":{"TTL":"10s","Status":"meh"}})") ==
         "Status for checks must 'passing', 'warning', 'critical'");
-  CHECK(message(R"({"Name":"w","Meta":{"consul-x":"1"}})").starts_with("Invalid Service Meta: "));
+  CHECK(message(R"({"Name":"w","Meta":{"consul-x":"1"}})") ==
+        "Invalid Service Meta: Couldn't load metadata pair ('consul-x', '1'): Key prefix "
+        "'consul-' is reserved for internal use");
+}
+
+TEST_CASE("service meta keys, weights and typeless checks are refused with current texts") {
+  auto message = [](const std::string& body) {
+    return DecodeServiceDefinition(body).status().message();
+  };
+  CHECK(message(R"({"Name":"w","Meta":{"a.b":"1"}})") ==
+        "Invalid Service Meta: Couldn't load metadata pair ('a.b', '1'): Key contains invalid "
+        "characters");
+  CHECK(message(R"({"Name":"w","Meta":{"ok_key-1":"v"}})").empty());
+  CHECK(message(R"({"Name":"w","Weights":{"Passing":1,"Warning":-1}})") ==
+        "Invalid Weights: Warning must be greater or equal than 0");
+  CHECK(message(R"({"Name":"w","Weights":{"Passing":65536,"Warning":1}})") ==
+        "Invalid Weights: DNS Weight must be between 0 and 65535");
+  // Weights are checked before meta.
+  CHECK(message(R"({"Name":"w","Weights":{"Passing":0},"Meta":{"a.b":"1"}})") ==
+        "Invalid Weights: Passing must be greater than 0");
+  CHECK(message(R"({"Name":"w","Check":{"Notes":"no type"}})") ==
+        "Invalid check: TTL must be > 0 for TTL checks");
+  CHECK(message(R"({"Name":"w","Checks":[{}]})") ==
+        "Invalid check: TTL must be > 0 for TTL checks");
+  CHECK(message(R"({"Name":"w","Check":{}})").empty());
+}
+
+TEST_CASE("check registration checks the name, then the status, then the type") {
+  auto message = [](const std::string& body) {
+    return DecodeCheckDefinition(body).status().message();
+  };
+  CHECK(message(R"({"TTL":"10s"})") == "Missing check name");
+  CHECK(message(R"({"Name":"c","Status":"meh"})") == "Bad check status");
+  CHECK(message(R"({"Name":"c"})") == "Invalid check: TTL must be > 0 for TTL checks");
+  Result<Check> c = DecodeCheckDefinition(R"({"Name":"c","TTL":"10s"})");
+  REQUIRE(c.ok());
+  CHECK(c->id == "c");
+  CHECK(c->status == kCritical);
 }
 
 }  // namespace

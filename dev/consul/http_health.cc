@@ -141,7 +141,7 @@ void HandleCatalogServices(Api& api, const httplib::Request& req, httplib::Respo
   JsonView view = api.state.Block(blocking->index, blocking->deadline, [&](const State& s) {
     JsonView v{s.catalog().ServicesIndex(), Json::object()};
     if (anonymous) return v;
-    std::map<std::string, std::set<std::string>> tags;
+    std::map<std::string, std::set<std::string>> tags{{kServerService, {}}};
     for (const auto& [id, svc] : s.catalog().services())
       tags[svc.name].insert(svc.tags.begin(), svc.tags.end());
     for (const auto& [name, t] : tags)

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "dev/consul/http_handlers.h"
+#include "dev/consul/url_path.h"
 
 namespace shardgate::consul::dev {
 namespace {
@@ -99,6 +100,24 @@ Result<std::unique_ptr<httplib::Server>> MakeHttpServer(const ServerOptions& opt
   return std::unique_ptr<httplib::Server>(std::move(server));
 }
 
+// Go's ServeMux redirect (http.Redirect): 301 to the cleaned path with the query kept; GET
+// and HEAD get an HTML content type, GET also a one-line link body.
+void RedirectToCleanPath(const httplib::Request& req, httplib::Response& res,
+                         const std::string& clean) {
+  std::string location = EscapePath(clean);
+  if (const size_t q = req.target.find('?'); q != std::string::npos) {
+    location += req.target.substr(q);
+  }
+  res.status = 301;
+  res.set_header("Location", location);
+  if (req.method == "GET") {
+    res.set_content("<a href=\"" + location + "\">Moved Permanently</a>.\n\n",
+                    "text/html; charset=utf-8");
+  } else if (req.method == "HEAD") {
+    res.set_header("Content-Type", "text/html; charset=utf-8");
+  }
+}
+
 }  // namespace
 
 Server::Server(State& state, ServerOptions options)
@@ -167,11 +186,30 @@ void Server::Stop() {
 }
 
 void Server::Dispatch(const httplib::Request& req, httplib::Response& res) {
-  res.set_header("X-Consul-Default-ACL-Policy", options_.acl_token.empty() ? "allow" : "deny");
-  const Route* route = FindRoute(req.path);
-  if (route == nullptr) {
-    return ReplyText(res, 404, "Invalid URL path: not a recognized HTTP API endpoint");
+  // Consul's mux and its wrappers answer these three before any endpoint, without the
+  // headers that endpoints set (agent/http.go: handler and Index).
+  if (!PathIsPrintable(req.path)) {
+    res.status = 400;
+    return;
   }
+  if (const std::string clean = CleanPath(req.path); clean != req.path) {
+    return RedirectToCleanPath(req, res, clean);
+  }
+  const Route* route = FindRoute(req.path);
+  if (route == nullptr && FindRoute(req.path + "/") != nullptr) {
+    // ServeMux: "/v1/kv" redirects to the registered subtree "/v1/kv/".
+    return RedirectToCleanPath(req, res, req.path + "/");
+  }
+  if (route == nullptr) {
+    res.status = 404;
+    res.set_content(req.path.find("/v1/") != std::string::npos
+                        ? "Invalid URL path: not a recognized HTTP API endpoint\n"
+                        : "Invalid URL path: if attempting to use the HTTP API, ensure the path "
+                          "starts with '/v1/'\n",
+                    "text/plain; charset=utf-8");
+    return;
+  }
+  res.set_header("X-Consul-Default-ACL-Policy", options_.acl_token.empty() ? "allow" : "deny");
   const std::string allow = "OPTIONS," + std::string(route->methods);
   if (req.method == "OPTIONS") {
     res.set_header("Allow", allow);

@@ -52,7 +52,8 @@ Status State::RegisterCheck(Check check) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!check.service_id.empty()) {
     const Service* s = catalog_.FindService(check.service_id);
-    if (s == nullptr) return NotFound(UnknownService(check.service_id));
+    // AgentRegisterCheck (agent/agent_endpoint.go) has its own text, unlike deregistration.
+    if (s == nullptr) return NotFound("ServiceID \"" + check.service_id + "\" does not exist");
     check.service_name = s->name;
   }
   uint64_t idx = NextIndex();

@@ -156,6 +156,14 @@ TEST_CASE("a TTL check that is not updated in time goes critical with the expiry
   CHECK(c.output == "TTL expired (last output before timeout follows): fine");
 }
 
+TEST_CASE("a TTL check that never had output expires with the bare TTL expired text") {
+  Fixture f;
+  f.RegisterWeb(seconds(10));
+  f.clock.Advance(seconds(10));
+  f.state.ExpireDue();
+  CHECK(f.CheckOf("service:web1").output == "TTL expired");
+}
+
 TEST_CASE("a service critical for DeregisterCriticalServiceAfter (at least 1m) is removed") {
   Fixture f;
   f.RegisterWeb(seconds(10), seconds(30));

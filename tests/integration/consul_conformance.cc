@@ -239,11 +239,12 @@ Expect BodyStarts(std::string want) {
   };
 }
 Expect Header(std::string name, std::string want) {
-  return [name, want](const Reply& r, Ctx&) -> std::string {
+  return [name, want](const Reply& r, Ctx& ctx) -> std::string {
     auto it = r.headers.find(name);
     if (it == r.headers.end()) return "header " + name + " missing";
-    if (want != "*" && it->second != want)
-      return "header " + name + " is " + it->second + ", not " + want;
+    const std::string expanded = Expand(want, ctx);
+    if (want != "*" && it->second != expanded)
+      return "header " + name + " is " + it->second + ", not " + expanded;
     return "";
   };
 }

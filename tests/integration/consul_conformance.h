@@ -50,6 +50,9 @@ std::vector<Case> KvCases();
 std::vector<Case> SessionTxnAgentCases();
 // ?dc: the own datacenter, unknown ones, agent endpoints (consul_conformance_datacenters.cc).
 std::vector<Case> DatacenterCases();
+// Registration validation, request paths, TTL expiry output, the server's own service
+// (consul_conformance_strict_cases.cc).
+std::vector<Case> StrictnessCases();
 
 // ---- requests ----
 

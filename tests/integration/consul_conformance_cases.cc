@@ -385,7 +385,7 @@ std::vector<Case> SessionTxnAgentCases() {
         {"GET",
          "/v1/no/such/endpoint",
          "",
-         {Status(404), Body("Invalid URL path: not a recognized HTTP API endpoint")}},
+         {Status(404), Body("Invalid URL path: not a recognized HTTP API endpoint\n")}},
         {"OPTIONS", k + "/m", "", {Status(200), Header("Allow", "OPTIONS,GET,PUT,DELETE")}},
         {"GET", "/v1/status/leader", "", {Status(200), Header("X-Consul-Default-ACL-Policy")}}}},
   };

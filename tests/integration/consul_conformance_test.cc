@@ -21,10 +21,12 @@ TEST_CASE("every conformance case behaves as real Consul does") {
   const std::vector<Case> cases = KvCases();
   const std::vector<Case> more = SessionTxnAgentCases();
   const std::vector<Case> datacenters = DatacenterCases();
+  const std::vector<Case> strict = StrictnessCases();
   int n = 0;
   for (const Case& c : cases) RunCase(c, n++);
   for (const Case& c : more) RunCase(c, n++);
   for (const Case& c : datacenters) RunCase(c, n++);
+  for (const Case& c : strict) RunCase(c, n++);
 }
 
 TEST_CASE("a blocking read stays unanswered until the key changes, then returns the new index") {
