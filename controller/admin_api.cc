@@ -67,7 +67,6 @@ struct AdminApi::Mutation {
 AdminApi::AdminApi(RuleStore& store, consul::Client& client, const Clock& clock, Sleeper& sleeper,
                    ControllerMetrics& metrics, AdminApiOptions options, AdminApiSources sources)
     : store_(store),
-      client_(client),
       clock_(clock),
       sleeper_(sleeper),
       metrics_(metrics),

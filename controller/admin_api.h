@@ -82,7 +82,6 @@ class AdminApi {
   std::optional<AdminError> CheckTargets(const std::vector<std::string>& shards, bool force) const;
 
   RuleStore& store_;
-  consul::Client& client_;
   const Clock& clock_;
   Sleeper& sleeper_;
   ControllerMetrics& metrics_;
