@@ -124,15 +124,10 @@ void TlsProxies(const ConfigSpec& spec, std::string_view role, int port, std::st
   Line(out, "server tls unix@" + direct + " send-proxy-v2");
   out->append("\nfrontend " + frontend + "_tls\n");
   const std::string options = " mode 600 accept-proxy " + SslBindOptions(spec.tls);
+  // The router tells the binds apart by name: direct TLS must have ALPN "postgresql".
   Line(out, "bind unix@" + negotiated + options + " name negotiated");
   Line(out, "bind unix@" + direct + options + " name direct");
   Line(out, "tcp-request inspect-delay " + Duration(spec.inspect_delay));
-  // PostgreSQL 17 refuses direct TLS without ALPN "postgresql" (a guard against cross-protocol
-  // attacks); a session negotiated with an SSLRequest may come without ALPN (libpq < 17).
-  Line(out, "tcp-request content set-var(txn.shardgate_error) str(direct_tls_without_alpn) if { "
-            "so_name direct } !{ ssl_fc_alpn -m str postgresql }");
-  Line(out,
-       "tcp-request content reject if { var(txn.shardgate_error) -m str direct_tls_without_alpn }");
   RouteRules(std::string(role) + "/in-tls", out);
   Line(out, "use_backend %[var(txn.shardgate_backend)]");
 }

@@ -224,7 +224,7 @@ end
 -- its TLS handshake fails. Does not return.
 local function drop_tls(txn, code, reason)
   txn:set_var("txn.shardgate_error", code)
-  log(core.Info, "tls_refused", "code", code, "reason", reason)
+  log(core.Info, "tls_refused", "code", code, "reason", reason, "client", txn.f:src())
   txn:done()
 end
 
@@ -408,6 +408,12 @@ local function route(txn, argument)
   local mode = frontend_mode(argument)
   if not mode then
     return
+  end
+  if mode.inner and txn.f:so_name() == "direct" and txn.f:ssl_fc_alpn() ~= "postgresql" then
+    -- PostgreSQL 17 refuses direct TLS without ALPN "postgresql" (it guards against another
+    -- protocol's client being talked into PostgreSQL); a session that began with an SSLRequest
+    -- may come without ALPN (libpq before 17 sends none).
+    return drop_tls(txn, "no_alpn", "direct TLS without ALPN postgresql")
   end
   local buf, kind, len = read_packet(txn, mode)
   if not buf then

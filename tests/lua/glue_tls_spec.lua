@@ -109,6 +109,23 @@ it("routes the decrypted startup in the TLS frontend and refuses encryption requ
   expect.truthy(r.message:find("ssl request inside an encrypted session", 1, true), r.message)
 end)
 
+it("closes direct TLS without ALPN postgresql in the TLS frontend, before reading a byte", function()
+  local core = setup_tls()
+  for _, alpn in ipairs({ false, "http/1.1" }) do
+    local txn = connect(core, options("-c shardgate.key=7"), "rw/in-tls",
+      { nbsrv = SERVERS.nbsrv, bind = "direct", alpn = alpn or nil })
+    expect.eq({ txn.sent, txn.ended, txn.vars["txn.shardgate_error"], txn.vars["txn.shardgate_backend"] },
+      { {}, true, "no_alpn", nil })
+  end
+  expect.truthy(core.logs[#core.logs]:find("direct TLS without ALPN postgresql", 1, true), core.logs[#core.logs])
+  local direct = connect(core, options("-c shardgate.key=7"), "rw/in-tls",
+    { nbsrv = SERVERS.nbsrv, bind = "direct", alpn = "postgresql" })
+  local negotiated = connect(core, options("-c shardgate.key=7"), "rw/in-tls",
+    { nbsrv = SERVERS.nbsrv, bind = "negotiated" })
+  expect.eq({ direct.vars["txn.shardgate_backend"], negotiated.vars["txn.shardgate_backend"] },
+    { "shard_a_rw", "shard_a_rw" })
+end)
+
 it("refuses direct TLS with 08P01 naming it when TLS is off on the port", function()
   local r = refusal(connect(setup_tls(), packets.client_hello(), "rw"))
   expect.eq({ r.code, r.sqlstate }, { "malformed", "08P01" })
