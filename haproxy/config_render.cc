@@ -13,6 +13,9 @@ constexpr int kLuaMaxMemMb = 256;
 // copy of a 100k-segment map is the longest legitimate run.
 constexpr std::string_view kLuaSessionTimeout = "4s";
 
+// Bound on a TLS client's handshake and startup (see TlsProxies).
+constexpr std::string_view kTlsStartupTimeout = "60s";
+
 // Fields after the connection summary are the router's variables (docs/interfaces.md §2).
 constexpr std::string_view kLogFormat =
     "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts key=%[var(txn.shardgate_key)] "
@@ -59,6 +62,9 @@ void Defaults(std::string* out) {
   Line(out, "timeout connect 2s");
   Line(out, "timeout client 1h");
   Line(out, "timeout server 1h");
+  // Once a session is established (no analyzer left), tunnel replaces client and server: the
+  // TLS frontend's short client timeout then no longer applies.
+  Line(out, "timeout tunnel 1h");
   Line(out, "timeout client-fin 30s");
   Line(out, "timeout server-fin 30s");
   Line(out, "timeout check 2s");
@@ -123,6 +129,10 @@ void TlsProxies(const ConfigSpec& spec, std::string_view role, int port, std::st
   out->append("\nbackend " + frontend + "_to_tls_direct\n");
   Line(out, "server tls unix@" + direct + " send-proxy-v2");
   out->append("\nfrontend " + frontend + "_tls\n");
+  // HAProxy 2.6 bounds a TLS handshake with `timeout client` only: this one bounds the handshake
+  // and the startup until the session is established, as PostgreSQL's authentication_timeout
+  // (60 s) does; the defaults' tunnel timeout governs the session after that.
+  Line(out, "timeout client " + std::string(kTlsStartupTimeout));
   const std::string options = " mode 600 accept-proxy " + SslBindOptions(spec.tls);
   // The router tells the binds apart by name: direct TLS must have ALPN "postgresql".
   Line(out, "bind unix@" + negotiated + options + " name negotiated");

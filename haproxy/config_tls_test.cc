@@ -58,6 +58,7 @@ TEST_CASE("with a certificate each public frontend hands TLS to its own TLS fron
     CHECK(Has(inner, "-tls-direct.sock mode 600 accept-proxy ssl crt"));
     CHECK(Has(inner, " name direct\n"));
     CHECK(Has(inner, "lua.shardgate_route " + std::string(role) + "/in-tls\n"));
+    CHECK(Has(inner, "timeout client 60s\n"));  // handshake and startup, then the tunnel timeout
     CHECK(Has(inner, "set-dst var(txn.shardgate_cancel_addr)"));  // cancels inside TLS
     CHECK(Has(inner, "use_backend %[var(txn.shardgate_backend)]"));
   }
@@ -90,6 +91,10 @@ TEST_CASE("TLS options are rendered on the internal binds as given") {
 
 TEST_CASE("the fragment carries the TLS proxies too") {
   CHECK(Has(RenderFragment(TlsSpecOn()), "frontend shardgate_ro_tls\n"));
+}
+
+TEST_CASE("established sessions are governed by the tunnel timeout") {
+  CHECK(Has(RenderConfig(ExampleConfigSpec()), "  timeout tunnel 1h\n"));
 }
 
 TEST_CASE("the log line ends with the TLS protocol of the session") {
