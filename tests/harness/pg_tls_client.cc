@@ -13,6 +13,7 @@
 #include <functional>
 
 #include "tests/harness/socket_wait.h"
+#include "tests/harness/tls_socket_bio.h"
 
 namespace shardgate::harness {
 
@@ -114,8 +115,8 @@ Result<SSL_CTX*> NewContext(const std::vector<std::string>& alpn, const std::str
 // The SSL object on s.fd: SNI and the name the certificate must carry.
 Status NewSsl(State& s, const TlsClientOptions& options) {
   s.ssl = SSL_new(s.ctx);
-  if (s.ssl == nullptr || SSL_set_fd(s.ssl, s.fd) != 1)
-    return Internal("SSL_new: " + OpenSslErrors());
+  if (s.ssl == nullptr) return Internal("SSL_new: " + OpenSslErrors());
+  RETURN_IF_ERROR(AttachSocket(s.ssl, s.fd));
   if (!options.sni.empty() && SSL_set_tlsext_host_name(s.ssl, options.sni.c_str()) != 1) {
     return InvalidArgument("bad SNI " + options.sni + ": " + OpenSslErrors());
   }
