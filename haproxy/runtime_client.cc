@@ -306,7 +306,11 @@ Result<SslCertInfo> RuntimeClient::ShowSslCert(std::string_view cert_path) {
   RETURN_IF_ERROR(CheckArg("certificate path", cert_path));
   const std::string command = "show ssl cert " + std::string(cert_path);
   ASSIGN_OR_RETURN(std::string reply, Annotate(socket_.Execute(command), CommandContext(command)));
-  return Annotate(ParseShowSslCert(reply), CommandContext(command));
+  ASSIGN_OR_RETURN(SslCertInfo info, Annotate(ParseShowSslCert(reply), CommandContext(command)));
+  if (info.filename != cert_path) {
+    return ProtocolError(CommandContext(command) + ": HAProxy showed " + info.filename);
+  }
+  return info;
 }
 
 Status RuntimeClient::ReplaceSslCert(std::string_view cert_path, std::string_view pem) {

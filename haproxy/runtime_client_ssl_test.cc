@@ -130,5 +130,14 @@ TEST_CASE("show ssl cert reads the served certificate") {
   CHECK(socket.commands() == std::vector<std::string>{Cmd("show")});
 }
 
+TEST_CASE("show ssl cert describing another file than the one asked for is a protocol error") {
+  FakeRuntimeSocket socket;
+  socket.ReplyOnce("show ssl cert ",
+                   std::string("Filename: */tmp/shardgate-tls/site.pem\nSerial: 03EA\nnotAfter: "
+                               "Dec 30 19:00:28 2026 GMT\n\n"));
+  RuntimeClient client(socket);
+  CHECK(client.ShowSslCert(kPath).status().code() == Code::kProtocol);
+}
+
 }  // namespace
 }  // namespace shardgate::haproxy
