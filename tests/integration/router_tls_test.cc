@@ -17,6 +17,7 @@
 #include "tests/harness/eventually.h"
 #include "tests/harness/pg_tls_client.h"
 #include "tests/harness/pgwire_client.h"
+#include "tests/harness/process.h"
 #include "tests/harness/psql_client.h"
 #include "tests/harness/stack.h"
 #include "tests/harness/test_certs.h"
@@ -340,6 +341,51 @@ TEST_CASE("broken TLS negotiations end cleanly and leave other sessions alone") 
   REQUIRE_MESSAGE(still.ok(), still.status().ToString());
   CHECK(*still == "shard_1/n1");
   CHECK(stack->ExitedComponent().empty());
+}
+
+TEST_CASE("a renewed certificate reaches new TLS sessions on both ports without a reload") {
+  harness::Stack* stack = TlsStack();
+  REQUIRE(stack);
+  REQUIRE(stack->tls_authority());
+  auto old_session = ReadySession(stack->rw_port(), harness::TlsNegotiation::kSslRequest, 42,
+                                  nullptr);
+  REQUIRE_MESSAGE(old_session.ok(), old_session.status().ToString());
+  const std::string old_serial = old_session->peer_serial();
+  auto pid_before = stack->haproxy()->Runtime("show info");
+  REQUIRE(pid_before.ok());
+
+  auto renewed = harness::IssueServerCert(*stack->tls_authority(), "router-renewed",
+                                          {"localhost", "127.0.0.1"});
+  REQUIRE_MESSAGE(renewed.ok(), renewed.status().ToString());
+  REQUIRE(renewed->serial != old_serial);
+  auto tool = harness::BuildBinary("haproxy/shardgate-haproxy");
+  REQUIRE_MESSAGE(tool.ok(), tool.status().ToString());
+  auto run = harness::RunCommand(
+      {tool->string(), "tls-cert", "--socket", stack->haproxy()->socket().string(), "--cert",
+       stack->tls_cert()->pem.string(), "--from", renewed->pem.string()});
+  REQUIRE(run.ok());
+  CHECK_MESSAGE(run->exit_code == 0, run->out << run->err);
+
+  for (int port : {stack->rw_port(), stack->ro_port()}) {
+    for (auto negotiation :
+         {harness::TlsNegotiation::kSslRequest, harness::TlsNegotiation::kDirect}) {
+      CAPTURE(port);
+      auto session = ReadySession(port, negotiation, 42, nullptr);
+      REQUIRE_MESSAGE(session.ok(), session.status().ToString());
+      CHECK(session->peer_serial() == renewed->serial);
+    }
+  }
+  CHECK(Routed(TlsPsql(*stack, "localhost", stack->rw_port(), "verify-full", 42,
+                       "select current_setting('cluster_name')")) == "shard_1/n1");
+  // The session opened before goes on with its own TLS state, in the same HAProxy process.
+  CHECK(old_session->peer_serial() == old_serial);
+  auto still = harness::TlsSimpleQuery(*old_session, "select current_setting('cluster_name')");
+  REQUIRE_MESSAGE(still.ok(), still.status().ToString());
+  CHECK(*still == "shard_1/n1");
+  auto pid_after = stack->haproxy()->Runtime("show info");
+  REQUIRE(pid_after.ok());
+  auto pid_line = [](const std::string& info) { return info.substr(info.find("\nPid: "), 16); };
+  CHECK(pid_line(*pid_after) == pid_line(*pid_before));
 }
 
 }  // namespace
