@@ -1,7 +1,9 @@
-// The harness's TLS client against real PostgreSQL 15 with ssl = on (SSLRequest, verification,
-// cancel inside TLS, a cut handshake), and its direct TLS against an in-process TLS server.
+// The harness's TLS pieces: the client against real PostgreSQL 15 with ssl = on (SSLRequest,
+// verification, cancel inside TLS, a cut handshake), direct TLS against an in-process TLS server,
+// and a Stack with TLS.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -9,6 +11,7 @@
 #include "tests/harness/pg_node.h"
 #include "tests/harness/pg_tls_client.h"
 #include "tests/harness/pgwire_client.h"
+#include "tests/harness/stack.h"
 #include "tests/harness/temp_dir.h"
 #include "tests/harness/test_certs.h"
 #include "tests/integration/tls_echo_server.h"
@@ -197,6 +200,33 @@ TEST_CASE("without ALPN the connection negotiates none") {
   auto connection = PgTlsConnection::Open(options);
   REQUIRE_MESSAGE(connection.ok(), connection.status().ToString());
   CHECK(connection->alpn() == "");
+}
+
+TEST_CASE("a stack with TLS gives HAProxy a certificate for localhost and publishes its CA") {
+  StackOptions options;
+  options.replicas = 0;
+  options.tls = true;
+  options.tls_required = true;
+  auto stack = Stack::Start(options);
+  REQUIRE_MESSAGE(stack.ok(), stack.status().ToString());
+  const haproxy::TlsSpec& spec = (*stack)->config_spec().tls;
+  REQUIRE((*stack)->tls_cert() != nullptr);
+  CHECK(spec.cert_path == (*stack)->tls_cert()->pem.string());
+  CHECK(spec.require_rw);
+  CHECK(spec.require_ro);
+  CHECK(std::filesystem::exists((*stack)->tls_ca()));
+  std::string published;
+  for (const auto& [key, value] : (*stack)->env()) {
+    if (key == "SHARDGATE_TLS_CA") published = value;
+  }
+  CHECK(published == (*stack)->tls_ca().string());
+}
+
+TEST_CASE("a stack refuses tls_required without tls") {
+  StackOptions options;
+  options.tls_required = true;
+  auto stack = Stack::Start(options);
+  CHECK(stack.status().code() == Code::kInvalidArgument);
 }
 
 }  // namespace
