@@ -361,7 +361,7 @@ TEST_CASE("a renewed certificate reaches new TLS sessions on both ports without 
   auto tool = harness::BuildBinary("haproxy/shardgate-haproxy");
   REQUIRE_MESSAGE(tool.ok(), tool.status().ToString());
   auto run = harness::RunCommand(
-      {tool->string(), "tls-cert", "--socket", stack->haproxy()->socket().string(), "--cert",
+      {tool->string(), "tls-cert", "--socket", stack->config_spec().socket_path, "--cert",
        stack->tls_cert()->pem.string(), "--from", renewed->pem.string()});
   REQUIRE(run.ok());
   CHECK_MESSAGE(run->exit_code == 0, run->out << run->err);
