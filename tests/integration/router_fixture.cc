@@ -41,23 +41,26 @@ std::vector<model::Segment> BaseSegments() {
   return {{-1000, -1, "shard_2"}, {0, 4999, "shard_1"}, {5000, 9999, "shard_2"}};
 }
 
-harness::Stack* RouterStack() {
-  static std::unique_ptr<harness::Stack> stack;
-  static std::string failure;
-  if (!stack && failure.empty()) {
-    harness::StackOptions options;
-    options.shards = {"shard_1", "shard_2"};
-    options.replicas = 1;
-    options.segments = BaseSegments();
+harness::Stack* SharedStack(const harness::StackOptions& options, SharedStackSlot& slot) {
+  if (!slot.stack && slot.failure.empty()) {
     auto started = harness::Stack::Start(options);
     if (started.ok()) {
-      stack = std::move(*started);
+      slot.stack = std::move(*started);
     } else {
-      failure = started.status().ToString();
+      slot.failure = started.status().ToString();
     }
   }
-  if (!failure.empty()) FAIL_CHECK("the router stack did not start: " << failure);
-  return stack.get();
+  if (!slot.failure.empty()) FAIL_CHECK("the stack did not start: " << slot.failure);
+  return slot.stack.get();
+}
+
+harness::Stack* RouterStack() {
+  static SharedStackSlot slot;
+  harness::StackOptions options;
+  options.shards = {"shard_1", "shard_2"};
+  options.replicas = 1;
+  options.segments = BaseSegments();
+  return SharedStack(options, slot);
 }
 
 Status RestoreRouting(harness::Stack& stack) {

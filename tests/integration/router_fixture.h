@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,14 @@ namespace shardgate::integration {
 
 // -1000..-1 -> shard_2, 0..4999 -> shard_1, 5000..9999 -> shard_2; 10000 and up is unmapped.
 std::vector<model::Segment> BaseSegments();
+
+// A stack started on first use and kept for the rest of the test binary (in `slot`); nullptr,
+// after failing the check with the reason, when it could not start (and on every later call).
+struct SharedStackSlot {
+  std::unique_ptr<harness::Stack> stack;
+  std::string failure;
+};
+harness::Stack* SharedStack(const harness::StackOptions& options, SharedStackSlot& slot);
 
 // The fleet, started on first use and shared by every test of the binary (starting four
 // PostgreSQL nodes once keeps the suite within its time budget). Returns nullptr, after

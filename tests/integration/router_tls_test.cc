@@ -30,23 +30,13 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 harness::Stack* TlsStack() {
-  static std::unique_ptr<harness::Stack> stack;
-  static std::string failure;
-  if (!stack && failure.empty()) {
-    harness::StackOptions options;
-    options.shards = {"shard_1", "shard_2"};
-    options.segments = BaseSegments();
-    options.tls = true;
-    options.tls_require_ro = true;
-    auto started = harness::Stack::Start(options);
-    if (started.ok()) {
-      stack = std::move(*started);
-    } else {
-      failure = started.status().ToString();
-    }
-  }
-  if (!failure.empty()) FAIL_CHECK("the TLS stack did not start: " << failure);
-  return stack.get();
+  static SharedStackSlot slot;
+  harness::StackOptions options;
+  options.shards = {"shard_1", "shard_2"};
+  options.segments = BaseSegments();
+  options.tls = true;
+  options.tls_require_ro = true;
+  return SharedStack(options, slot);
 }
 
 // psql through the router as a user would type it; sslmode and the CA through the environment.

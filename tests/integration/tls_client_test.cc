@@ -170,13 +170,19 @@ TEST_CASE("a server that answers SSLRequest with N is an error saying so") {
                 connection.status().ToString());
 }
 
+// Direct TLS (no SSLRequest) to the echo server on `port`.
+TlsClientOptions DirectTo(int port) {
+  TlsClientOptions options;
+  options.port = port;
+  options.negotiation = TlsNegotiation::kDirect;
+  return options;
+}
+
 TEST_CASE("direct TLS sends the ClientHello first and negotiates ALPN postgresql") {
   TlsNode& tls = SharedNode();
   auto server = TlsEchoServer::Start(tls.cert);
   REQUIRE_MESSAGE(server.ok(), server.status().ToString());
-  TlsClientOptions options;
-  options.port = (*server)->port();
-  options.negotiation = TlsNegotiation::kDirect;
+  TlsClientOptions options = DirectTo((*server)->port());
   options.ca_file = tls.ca.ca_cert.string();
   options.verify_host = "localhost";
   auto connection = PgTlsConnection::Open(options);
@@ -193,9 +199,7 @@ TEST_CASE("without ALPN the connection negotiates none") {
   TlsNode& tls = SharedNode();
   auto server = TlsEchoServer::Start(tls.cert);
   REQUIRE_MESSAGE(server.ok(), server.status().ToString());
-  TlsClientOptions options;
-  options.port = (*server)->port();
-  options.negotiation = TlsNegotiation::kDirect;
+  TlsClientOptions options = DirectTo((*server)->port());
   options.alpn = {};
   auto connection = PgTlsConnection::Open(options);
   REQUIRE_MESSAGE(connection.ok(), connection.status().ToString());
