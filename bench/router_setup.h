@@ -27,6 +27,12 @@ struct BenchHaproxy {
 // logging cost per connection as the router (one line to stdout).
 Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int server_port);
 
+// The same forwarding HAProxy terminating TLS at its bind (`ssl crt <pem_path> alpn postgresql`,
+// still mode tcp, no Lua): the peer of the router's TLS hand-off, reached by direct-TLS clients
+// (PostgreSQL 17 `sslnegotiation=direct`); the server behind it sees clear text.
+Result<BenchHaproxy> StartTlsTerminatingHaproxy(const std::filesystem::path& dir, int server_port,
+                                                const std::string& pem_path);
+
 // The router (haproxy::RenderConfig) with one thread and shards shard_1 and shard_2, each with
 // one server at `server_port` (so every routed key reaches the same responder), the given map
 // as version 1, and the given inspect-delay. lua_dir: the router's Lua (default: lua/ of the
