@@ -1,6 +1,8 @@
 // ValidateConfigSpec and the 3-shard example spec.
 #include "haproxy/config.h"
 
+#include "haproxy/config_internal.h"
+
 #include <set>
 
 namespace shardgate::haproxy {
@@ -12,17 +14,6 @@ bool IsName(std::string_view name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '.' || c == '-';
     if (!ok) return false;
-  }
-  return true;
-}
-
-// Paths and hosts are written unquoted into the configuration.
-bool IsPlainWord(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || c == '#' || c == '$' || c == 0x7f) {
-      return false;
-    }
   }
   return true;
 }
@@ -156,10 +147,21 @@ Status ValidateRouter(const ConfigSpec& spec) {
 
 }  // namespace
 
+bool IsPlainWord(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || c == '#' || c == '$' || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Status ValidateConfigSpec(const ConfigSpec& spec) {
   RETURN_IF_ERROR(ValidatePorts(spec));
   RETURN_IF_ERROR(ValidatePaths(spec));
   RETURN_IF_ERROR(ValidateRouter(spec));
+  RETURN_IF_ERROR(ValidateTlsSpec(spec));
   // Spare backends alone are a valid start: the controller binds every shard to one.
   if (spec.shards.empty() && spec.spare_backends == 0) {
     return InvalidArgument("shards is empty and spare_backends is 0");

@@ -81,6 +81,19 @@ Status ReadShard(const Json& v, const std::string& path, ShardSpec* shard) {
                {"ro", Array(&shard->ro, ReadServer)}});
 }
 
+Status ReadTls(const Json& v, const std::string& path, TlsSpec* tls) {
+  return Walk(v, path,
+              {{"cert_path", String(&tls->cert_path)},
+               {"ca_file", String(&tls->ca_file)},
+               {"verify", String(&tls->verify)},
+               {"min_version", String(&tls->min_version)},
+               {"ciphers", String(&tls->ciphers)},
+               {"ciphersuites", String(&tls->ciphersuites)},
+               {"require_rw", Bool(&tls->require_rw)},
+               {"require_ro", Bool(&tls->require_ro)},
+               {"socket_dir", String(&tls->socket_dir)}});
+}
+
 }  // namespace
 
 Result<ConfigSpec> ParseConfigSpecJson(std::string_view text) {
@@ -104,7 +117,10 @@ Result<ConfigSpec> ParseConfigSpecJson(std::string_view text) {
                         {"log_target", String(&spec.log_target)},
                         {"nbthread", Int(&spec.nbthread)},
                         {"inspect_delay_ms", Int(&inspect_delay_ms)},
-                        {"shards", Array(&spec.shards, ReadShard)}}));
+                        {"shards", Array(&spec.shards, ReadShard)},
+                        {"tls", [&spec](const Json& v, const std::string& path) {
+                           return ReadTls(v, path, &spec.tls);
+                         }}}));
   spec.inspect_delay = std::chrono::milliseconds(inspect_delay_ms);
   return spec;
 }

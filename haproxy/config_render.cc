@@ -13,11 +13,14 @@ constexpr int kLuaMaxMemMb = 256;
 // copy of a 100k-segment map is the longest legitimate run.
 constexpr std::string_view kLuaSessionTimeout = "4s";
 
+// Bound on a TLS client's handshake and startup (see TlsProxies).
+constexpr std::string_view kTlsStartupTimeout = "60s";
+
 // Fields after the connection summary are the router's variables (docs/interfaces.md §2).
 constexpr std::string_view kLogFormat =
     "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts key=%[var(txn.shardgate_key)] "
     "shard=%[var(txn.shardgate_shard)] role=%[var(txn.shardgate_role)] "
-    "err=%[var(txn.shardgate_error)]";
+    "err=%[var(txn.shardgate_error)] tls=%[ssl_fc_protocol]";
 
 std::string Duration(std::chrono::milliseconds d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
@@ -59,18 +62,19 @@ void Defaults(std::string* out) {
   Line(out, "timeout connect 2s");
   Line(out, "timeout client 1h");
   Line(out, "timeout server 1h");
+  // Once a session is established (no analyzer left), tunnel replaces client and server: the
+  // TLS frontend's short client timeout then no longer applies.
+  Line(out, "timeout tunnel 1h");
   Line(out, "timeout client-fin 30s");
   Line(out, "timeout server-fin 30s");
   Line(out, "timeout check 2s");
 }
 
-// The rule order is the contract of docs/interfaces.md §2; the final reject catches every
-// connection the Lua did not route (error answered, Lua error, or inspect-delay expired).
-void Frontend(const ConfigSpec& spec, std::string_view role, int port, std::string* out) {
-  out->append("\nfrontend shardgate_" + std::string(role) + "\n");
-  Line(out, "bind " + spec.bind_host + ":" + std::to_string(port));
-  Line(out, "tcp-request inspect-delay " + Duration(spec.inspect_delay));
-  Line(out, "tcp-request content lua.shardgate_route " + std::string(role));
+// The rules after the bind lines; their order is the contract of docs/interfaces.md §2. The
+// final reject catches every connection the Lua did not route (error answered, Lua error, or
+// inspect-delay expired).
+void RouteRules(const std::string& route_argument, std::string* out) {
+  Line(out, "tcp-request content lua.shardgate_route " + route_argument);
   Line(
       out,
       "tcp-request content set-dst var(txn.shardgate_cancel_addr) if { var(txn.shardgate_cancel_addr) -m found }");
@@ -78,6 +82,63 @@ void Frontend(const ConfigSpec& spec, std::string_view role, int port, std::stri
       out,
       "tcp-request content set-dst-port var(txn.shardgate_cancel_port) if { var(txn.shardgate_cancel_port) -m found }");
   Line(out, "tcp-request content reject unless { var(txn.shardgate_backend) -m found }");
+}
+
+// The router's argument: the role, and what it does with TLS on this frontend (docs/router.md).
+std::string PublicRouteArgument(const ConfigSpec& spec, std::string_view role) {
+  if (!spec.tls.enabled()) return std::string(role);
+  bool required = role == "rw" ? spec.tls.require_rw : spec.tls.require_ro;
+  return std::string(role) + (required ? "/tls-required" : "/tls");
+}
+
+void Frontend(const ConfigSpec& spec, std::string_view role, int port, std::string* out) {
+  out->append("\nfrontend shardgate_" + std::string(role) + "\n");
+  Line(out, "bind " + spec.bind_host + ":" + std::to_string(port));
+  Line(out, "tcp-request inspect-delay " + Duration(spec.inspect_delay));
+  RouteRules(PublicRouteArgument(spec, role), out);
+  if (spec.tls.enabled()) {
+    // The internal frontend logs a handed-over session, with its key, shard and TLS version.
+    Line(out,
+         "tcp-request content set-log-level silent if { var(txn.shardgate_tls_handoff) -m found }");
+  }
+  Line(out, "use_backend %[var(txn.shardgate_backend)]");
+}
+
+// `ssl` options of the internal binds: certificate, ALPN, versions, ciphers, client certificates.
+std::string SslBindOptions(const TlsSpec& tls) {
+  std::string options = "ssl crt " + tls.cert_path + " alpn postgresql ssl-min-ver " +
+                        tls.min_version;
+  if (!tls.ciphers.empty()) options += " ciphers " + tls.ciphers;
+  if (!tls.ciphersuites.empty()) options += " ciphersuites " + tls.ciphersuites;
+  if (!tls.ca_file.empty()) options += " ca-file " + tls.ca_file + " verify " + tls.verify;
+  return options;
+}
+
+// TLS for the public frontend of `role`: the router answers 'S' (or sees a ClientHello) and hands
+// the still-encrypted stream to <frontend>_to_tls[_direct]; the internal frontend
+// shardgate_<role>_tls terminates TLS on those Unix sockets (PROXY v2 keeps the client's address)
+// and runs the router again on the decrypted startup.
+void TlsProxies(const ConfigSpec& spec, std::string_view role, int port, std::string* out) {
+  const std::string frontend = "shardgate_" + std::string(role);
+  const std::string negotiated = TlsHandoffSocket(spec, port, /*direct=*/false);
+  const std::string direct = TlsHandoffSocket(spec, port, /*direct=*/true);
+  out->append("\n# TLS hand-off: " + frontend + " answered 'S' to an SSLRequest (or saw a TLS\n");
+  out->append("# ClientHello first: PostgreSQL 17 direct TLS); " + frontend + "_tls decrypts.\n");
+  out->append("backend " + frontend + "_to_tls\n");
+  Line(out, "server tls unix@" + negotiated + " send-proxy-v2");
+  out->append("\nbackend " + frontend + "_to_tls_direct\n");
+  Line(out, "server tls unix@" + direct + " send-proxy-v2");
+  out->append("\nfrontend " + frontend + "_tls\n");
+  // HAProxy 2.6 bounds a TLS handshake with `timeout client` only: this one bounds the handshake
+  // and the startup until the session is established, as PostgreSQL's authentication_timeout
+  // (60 s) does; the defaults' tunnel timeout governs the session after that.
+  Line(out, "timeout client " + std::string(kTlsStartupTimeout));
+  const std::string options = " mode 600 accept-proxy " + SslBindOptions(spec.tls);
+  // The router tells the binds apart by name: direct TLS must have ALPN "postgresql".
+  Line(out, "bind unix@" + negotiated + options + " name negotiated");
+  Line(out, "bind unix@" + direct + options + " name direct");
+  Line(out, "tcp-request inspect-delay " + Duration(spec.inspect_delay));
+  RouteRules(std::string(role) + "/in-tls", out);
   Line(out, "use_backend %[var(txn.shardgate_backend)]");
 }
 
@@ -129,6 +190,10 @@ void ShardBackend(const ConfigSpec& spec, const ShardSpec& shard, bool ro, std::
 void Proxies(const ConfigSpec& spec, std::string* out) {
   Frontend(spec, "rw", spec.rw_port, out);
   Frontend(spec, "ro", spec.ro_port, out);
+  if (spec.tls.enabled()) {
+    TlsProxies(spec, "rw", spec.rw_port, out);
+    TlsProxies(spec, "ro", spec.ro_port, out);
+  }
   CancelBackend(out);
   for (const ShardSpec& shard : spec.shards) {
     ShardBackend(spec, shard, false, out);

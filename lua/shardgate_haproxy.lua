@@ -12,6 +12,7 @@ local rangemap = require("shardgate.rangemap")
 local pgproto = require("shardgate.pgproto")
 local cancel = require("shardgate.cancel")
 local backends = require("shardgate.backends")
+local tls = require("shardgate.tls")
 
 local core, Map = core, Map
 local tostring, sub, unpack = tostring, string.sub, string.unpack
@@ -141,7 +142,7 @@ end
 
 local SQLSTATE = {
   malformed = "08P01", no_key = "08004", bad_key = "08004", bad_role = "08004",
-  no_shard = "08004", no_backend = "08004", no_server = "57P03",
+  no_shard = "08004", no_backend = "08004", no_server = "57P03", tls_required = "28000",
 }
 
 -- Refuses the connection: records the code, answers with a FATAL ErrorResponse and ends
@@ -184,13 +185,72 @@ local function short_read(txn, got, want)
   return nil, "malformed", "client input ended after " .. counts
 end
 
--- read_packet(txn) -> buf, kind, len | nil, code?, reason
--- Waits for a complete first packet, answering SSL/GSS encryption requests with 'N'
--- (no TLS after SSLRequest in HAProxy 2.6; libpq then continues in clear text). kind and
--- len are startup.frame()'s ("startup" or "cancel"); the packet is buf's first len bytes.
--- Returns nil without a code when the client sent nothing before closing or
--- inspect-delay expired first (see short_read).
-local function read_packet(txn)
+-- TLS hand-off ------------------------------------------------------------------------
+
+-- The backends that carry a frontend's encrypted streams to its TLS frontend (rendered by
+-- `shardgate-haproxy config`): "<frontend>_to_tls" after an SSLRequest, "..._direct" for a
+-- ClientHello sent first. Kept per frontend name; nil when the configuration lacks them.
+local handoffs = {}
+
+local function handoff_backend(txn, how)
+  local frontend = txn.f:fe_name()
+  local names = handoffs[frontend]
+  if not names then
+    names = {}
+    for _, h in ipairs({ "negotiated", "direct" }) do
+      local name = frontend .. (h == "direct" and "_to_tls_direct" or "_to_tls")
+      if core.backends[name] then
+        names[h] = name
+      else
+        log(core.Alert, "config_error", "reason", "backend " .. name .. " is missing: TLS " .. h ..
+          " sessions of frontend " .. frontend .. " cannot be served; render the configuration" ..
+          " with shardgate-haproxy config")
+      end
+    end
+    handoffs[frontend] = names
+  end
+  return names[how]
+end
+
+-- Hands the still-encrypted stream to the TLS frontend. The outer frontend's log line is
+-- silenced for it (the TLS frontend logs the session).
+local function hand_off(txn, backend, how)
+  txn:set_var("txn.shardgate_tls_handoff", how)
+  txn:set_var("txn.shardgate_backend", backend)
+end
+
+-- Ends a session in which the client expects TLS: no PostgreSQL message can be sent any more
+-- (the client would read it as a broken TLS record), so it is closed, as PostgreSQL closes when
+-- its TLS handshake fails. Does not return.
+local function drop_tls(txn, code, reason)
+  txn:set_var("txn.shardgate_error", code)
+  log(core.Info, "tls_refused", "code", code, "reason", reason, "client", txn.f:src())
+  txn:done()
+end
+
+-- After 'S': the client's next bytes must open a TLS handshake.
+local function await_client_hello(txn, backend)
+  local want = tls.HELLO_LEN
+  local buf = txn.req:data(0, want) or ""
+  if #buf < want then
+    local _, _, reason = short_read(txn, #buf, want)
+    log(core.Info, "tls_incomplete", "reason", reason .. " after 'S'")
+    return txn:done()
+  end
+  local ok, why = tls.client_hello(buf)
+  if not ok then
+    return drop_tls(txn, "not_tls", "after 'S': " .. why)
+  end
+  hand_off(txn, backend, "negotiated")
+end
+
+-- read_packet(txn, mode) -> buf, kind, len | nil, code?, reason | nil, "handed_off"
+-- Waits for a complete first packet. SSLRequest: 'S' and the hand-off when TLS is on, else
+-- 'N' (the session goes on in clear text); GSSENCRequest: 'N'. A ClientHello as the first bytes
+-- is handed off when TLS is on. kind and len are startup.frame()'s ("startup" or "cancel"); the
+-- packet is buf's first len bytes. Returns nil without a code when the client sent nothing
+-- before closing or inspect-delay expired first (see short_read).
+local function read_packet(txn, mode)
   local req = txn.req
   local want, negotiations = startup.MIN_LEN, 0
   while true do
@@ -200,8 +260,20 @@ local function read_packet(txn)
     if buf == nil or #buf < want then
       buf = req:data(0, want) or ""
     end
+    if negotiations == 0 and mode.accepts and tls.looks_like_tls(buf) then
+      local backend = handoff_backend(txn, "direct")
+      local ok, why = tls.client_hello(buf)
+      if ok and backend then
+        hand_off(txn, backend, "direct")
+        return nil, "handed_off"
+      end
+      return drop_tls(txn, "not_tls", why or "direct TLS is not configured")
+    end
     local kind, len = frame(buf)
     if not kind then
+      if tls.looks_like_tls(buf) and not mode.inner then
+        len = len .. " (a TLS ClientHello: direct TLS is off on this port)"
+      end
       return nil, "malformed", len
     end
     if kind == "need" then
@@ -210,12 +282,21 @@ local function read_packet(txn)
       end
       want = len
     elseif kind == "ssl" or kind == "gssenc" then
+      if mode.inner then
+        return nil, "malformed", kind .. " request inside an encrypted session"
+      end
       negotiations = negotiations + 1
       if negotiations > MAX_NEGOTIATIONS then
         return nil, "malformed", "more than " .. MAX_NEGOTIATIONS .. " encryption requests"
       end
       req:remove(0, len)
-      txn.res:send("N") -- 'N': this server does not do SSL/GSS encryption
+      local backend = kind == "ssl" and mode.accepts and handoff_backend(txn, "negotiated")
+      if backend then
+        txn.res:send("S")
+        await_client_hello(txn, backend)
+        return nil, "handed_off"
+      end
+      txn.res:send("N") -- 'N': no encryption of this kind here; the client goes on in clear text
       want = startup.MIN_LEN
     else
       return buf, kind, len
@@ -306,16 +387,40 @@ local function route_cancel(txn, buf, len)
   log(core.Info, "cancel_routed", "pid", pid, "server", addr)
 end
 
--- tcp-request content action; argument: the frontend's role (rw|ro).
-local function route(txn, frontend_role)
-  if frontend_role ~= "rw" and frontend_role ~= "ro" then
-    log(core.Alert, "config_error", "reason", "lua.shardgate_route needs rw or ro, got " ..
-      tostring(frontend_role))
+-- The frontend's argument parsed once per distinct text (shardgate.tls.mode); false = invalid.
+local modes = {}
+
+local function frontend_mode(argument)
+  local mode = modes[argument]
+  if mode == nil then
+    local reason
+    mode, reason = tls.mode(argument)
+    if not mode then
+      log(core.Alert, "config_error", "reason", reason)
+    end
+    modes[argument] = mode or false
+  end
+  return mode
+end
+
+-- tcp-request content action; argument: the frontend's role and TLS mode (shardgate.tls).
+local function route(txn, argument)
+  local mode = frontend_mode(argument)
+  if not mode then
     return
   end
-  local buf, kind, len = read_packet(txn)
+  if mode.inner and txn.f:so_name() == "direct" and txn.f:ssl_fc_alpn() ~= "postgresql" then
+    -- PostgreSQL 17 refuses direct TLS without ALPN "postgresql" (it guards against another
+    -- protocol's client being talked into PostgreSQL); a session that began with an SSLRequest
+    -- may come without ALPN (libpq before 17 sends none).
+    return drop_tls(txn, "no_alpn", "direct TLS without ALPN postgresql")
+  end
+  local buf, kind, len = read_packet(txn, mode)
   if not buf then
     local code, reason = kind, len
+    if code == "handed_off" then
+      return
+    end
     if code then
       return refuse(txn, code, "shardgate: invalid startup packet: " .. reason, reason)
     end
@@ -325,7 +430,11 @@ local function route(txn, frontend_role)
   if kind == "cancel" then
     return route_cancel(txn, buf, len)
   end
-  route_startup(txn, frontend_role, buf, len)
+  if mode.required then
+    return refuse(txn, "tls_required", "shardgate: TLS is required on this port; connect with " ..
+      "sslmode=require (or verify-full)", "clear-text startup on a TLS-only frontend")
+  end
+  route_startup(txn, mode.role, buf, len)
 end
 
 core.register_action("shardgate_route", { "tcp-req" }, route, 1)

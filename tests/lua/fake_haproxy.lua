@@ -57,7 +57,8 @@ function _M.load_glue(env, maps, opts)
   return core
 end
 
--- new_txn(core, client_bytes, opts) -> fake txn. opts.nbsrv = { backend = n }, opts.dst.
+-- new_txn(core, client_bytes, opts) -> fake txn. opts.nbsrv = { backend = n }, opts.dst,
+-- opts.frontend (fe_name, default "shardgate_rw"), opts.bind (so_name), opts.alpn (ssl_fc_alpn).
 -- The client sends client_bytes and nothing more; a short data() read then stands for an
 -- expired inspect-delay, or with opts.input_closed for a client that shut its write side
 -- (what txn.req:may_recv() tells apart in HAProxy).
@@ -99,6 +100,10 @@ function _M.new_txn(core, input, opts)
   end
   txn.f = {
     nbsrv = function(_, be) return (opts.nbsrv or {})[be] or 0 end,
+    fe_name = function() return opts.frontend or "shardgate_rw" end,
+    so_name = function() return opts.bind end,
+    src = function() return "192.0.2.7" end,
+    ssl_fc_alpn = function() return opts.alpn end,
     bc_dst = function() return opts.dst and opts.dst[1] end,
     bc_dst_port = function() return opts.dst and opts.dst[2] end,
   }

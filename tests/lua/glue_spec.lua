@@ -3,44 +3,11 @@ local it = ...
 local expect = require("expect")
 local fake = require("fake_haproxy")
 local packets = require("packets")
-local rangemap = require("shardgate.rangemap")
 
-local RANGES, CANCELS, SHARDS = "/maps/ranges.map", "/maps/cancel.map", "/maps/shards.map"
-
-local function ranges_map(version, segs)
-  local map = {}
-  for _, e in ipairs(assert(rangemap.encode(version, segs))) do
-    map[e[1]] = e[2]
-  end
-  return map
-end
-
--- A loaded glue with shard_a on [0, 99] and shard_b on [-10, -1]; backends shard_a_rw/ro.
--- load_opts: fake.load_glue's opts (default: a lua-load-per-thread state, two threads).
-local function setup(env_extra, load_opts)
-  local maps = {
-    [RANGES] = ranges_map(1, { { -10, -1, "shard_b" }, { 0, 99, "shard_a" } }),
-    [CANCELS] = {},
-    [SHARDS] = {},
-  }
-  local env = { SHARDGATE_RANGES_MAP = RANGES, SHARDGATE_CANCEL_MAP = CANCELS, SHARDGATE_CANCEL_TTL = "60" }
-  for k, v in pairs(env_extra or {}) do
-    env[k] = v
-  end
-  local core = assert(fake.load_glue(env, maps, load_opts))
-  core.backends = { shard_a_rw = {}, shard_a_ro = {}, shardgate_cancel = {} }
-  return core, maps
-end
-
-local function connect(core, bytes, role, opts)
-  local txn = fake.new_txn(core, bytes, opts or { nbsrv = { shard_a_rw = 1, shard_a_ro = 2 } })
-  fake.run(core, "shardgate_route", txn, role or "rw")
-  return txn
-end
-
-local function options(o)
-  return packets.startup({ "user", "app", "options", o })
-end
+local fixture = require("glue_fixture")
+local RANGES, CANCELS, SHARDS = fixture.RANGES, fixture.CANCELS, fixture.SHARDS
+local setup, connect, options = fixture.setup, fixture.connect, fixture.options
+local ranges_map, refusal = fixture.ranges_map, fixture.refusal
 
 it("registers the route and track actions and one background task", function()
   local core = setup()
@@ -77,13 +44,6 @@ it("lets the role option override the frontend role", function()
   local txn = connect(setup(), options("-c shardgate.key=7 -c shardgate.role=ro"), "rw")
   expect.eq(txn.vars["txn.shardgate_backend"], "shard_a_ro")
 end)
-
--- The SQLSTATE and message of the ErrorResponse a refused client received.
-local function refusal(txn)
-  local e = txn.sent[#txn.sent] or ""
-  return { code = txn.vars["txn.shardgate_error"], sqlstate = e:match("C(%w+)\0"),
-    message = e:match("M([^\0]*)\0"), done = txn.ended, routed = txn.vars["txn.shardgate_backend"] }
-end
 
 it("refuses a startup without a key with 08004 and tells how to pass one", function()
   local r = refusal(connect(setup(), options("-c search_path=x")))

@@ -19,6 +19,14 @@ function _M.raw(code, payload)
   return pack(">I4I4", 8 + #payload, code) .. payload
 end
 
+-- client_hello(body_len?): a TLS 1.2-framed handshake record carrying a ClientHello (type 1)
+-- with a filler body, as the first bytes of a TLS connection look.
+function _M.client_hello(body_len)
+  local body = string.rep("\0", body_len or 200)
+  local handshake = pack(">B", 1) .. pack(">I3", #body) .. body
+  return pack(">BBBI2", 22, 3, 1, #handshake) .. handshake
+end
+
 function _M.ssl()
   return pack(">I4I4", 8, 80877103)
 end
