@@ -71,14 +71,16 @@ Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int ser
 Result<BenchHaproxy> StartTlsTerminatingHaproxy(const std::filesystem::path& dir, int server_port,
                                                 const std::string& pem_path) {
   // The router's log-format ends with the TLS version too; same line, same cost.
-  return StartForwardingHaproxy(dir, server_port, " ssl crt " + pem_path + " alpn postgresql",
+  return StartForwardingHaproxy(dir, server_port,
+                                " ssl crt " + pem_path + " alpn postgresql ssl-min-ver TLSv1.2",
                                 " tls=%[ssl_fc_protocol]");
 }
 
 Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
                                         const std::vector<model::Segment>& segments,
                                         std::chrono::milliseconds inspect_delay,
-                                        std::filesystem::path lua_dir) {
+                                        std::filesystem::path lua_dir,
+                                        const haproxy::TlsSpec& tls) {
   auto rw = harness::FreePort();
   auto ro = harness::FreePort();
   if (!rw.ok() || !ro.ok()) return Unavailable("no free port for the router frontends");
@@ -92,6 +94,7 @@ Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int se
   spec.cancel_map_path = (dir / "shardgate_cancel.map").string();
   spec.nbthread = 1;
   spec.inspect_delay = inspect_delay;
+  spec.tls = tls;
   for (std::string shard : {"shard_1", "shard_2"}) {
     spec.shards.push_back({shard, {{"s1", "127.0.0.1", server_port}}, {}});
   }
