@@ -91,6 +91,9 @@ Result<std::unique_ptr<PgNode>> PgNode::Prepare(PgNodeSpec spec, PgRole role) {
   }
   std::filesystem::path dir = spec.base_dir / DirName(spec.cluster_name);
   RETURN_IF_ERROR(MakeOwnedDir(dir, kPgUser));
+  if (spec.tls) {
+    ASSIGN_OR_RETURN(spec.tls, CopyCertForUser(*spec.tls, dir / "tls", kPgUser));
+  }
   return std::unique_ptr<PgNode>(new PgNode(std::move(spec), role, dir));
 }
 
@@ -155,6 +158,11 @@ Status PgNode::WriteConfig() {
        << "max_connections = 50\n"
        << "wal_receiver_status_interval = 1s\n"
        << "log_line_prefix = '%m [%p] %q%u@%d '\n";
+  if (spec_.tls) {
+    conf << "ssl = on\n"
+         << "ssl_cert_file = '" << spec_.tls->cert.string() << "'\n"
+         << "ssl_key_file = '" << spec_.tls->key.string() << "'\n";
+  }
   RETURN_IF_ERROR(AppendFile(data_dir() / "postgresql.conf", conf.str(), /*truncate=*/false));
   return AppendFile(data_dir() / "pg_hba.conf",
                     "local all all trust\n"

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
+#include "tests/harness/test_certs.h"
 
 namespace shardgate::harness {
 
@@ -24,6 +26,10 @@ struct PgNodeSpec {
   std::string cluster_name;        // PostgreSQL cluster_name, "<shard>/<node>"
   std::filesystem::path base_dir;  // the node lives in <base_dir>/<cluster_name with '-' for '/'>
   int port = 0;                    // 0: a FreePort()
+  // ssl = on with this certificate and key. The node copies them into <dir>/tls, owned by
+  // postgres (key 0600), since PostgreSQL refuses a key it does not own. Clear-text connections
+  // stay allowed (pg_hba `host`). nullopt: ssl off.
+  std::optional<IssuedCert> tls;
 };
 
 // Lifecycle of one node. Not thread-safe; distinct nodes may be driven from distinct threads.
@@ -75,6 +81,8 @@ class PgNode {
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path data_dir() const { return dir_ / "data"; }
   std::filesystem::path log_path() const { return dir_ / "postgresql.log"; }
+  // The node's own copies of PgNodeSpec::tls (same serial); nullopt when ssl is off.
+  const std::optional<IssuedCert>& tls() const { return spec_.tls; }
 
  private:
   PgNode(PgNodeSpec spec, PgRole role, std::filesystem::path dir)

@@ -67,8 +67,10 @@ class PgTlsConnection {
   // close_notify (best effort) and close.
   void Close();
 
- private:
+  // The socket and OpenSSL's objects; opaque, so this header needs no OpenSSL header.
   struct State;
+
+ private:
   explicit PgTlsConnection(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };

@@ -1,80 +1,27 @@
 // A minimal PostgreSQL wire client over a raw TCP socket (see pgwire_client.h).
 #include "tests/harness/pgwire_client.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <thread>
 
+#include "tests/harness/socket_wait.h"
+
 namespace shardgate::harness {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Time left until `deadline`; zero once it passed.
-milliseconds Until(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-  return std::max(left, milliseconds(0));
-}
-
-// The same for poll(2).
-int RemainingMs(Clock::time_point deadline) { return static_cast<int>(Until(deadline).count()); }
-
-// Waits for `events` on fd until deadline: ok, kTimeout, or kUnavailable (POLLERR/POLLHUP only).
-Status WaitFor(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    int n = poll(&p, 1, RemainingMs(deadline));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Internal(std::string("poll: ") + std::strerror(errno));
-    if (n == 0) return Timeout("no socket activity before the deadline");
-    if (p.revents & events) return Status::Ok();
-    return Unavailable("connection error or hang-up");
-  }
-}
-
-Status ConnectSocket(int fd, const std::string& host, int port, Clock::time_point deadline) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-    return InvalidArgument("not an IPv4 address: " + host);
-  }
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return Status::Ok();
-  if (errno != EINPROGRESS) {
-    return Unavailable("connect " + host + ":" + std::to_string(port) + ": " +
-                       std::strerror(errno));
-  }
-  Status ready = WaitFor(fd, POLLOUT, deadline);
-  if (ready.code() == Code::kTimeout) return ready;
-  int error = 0;
-  socklen_t length = sizeof error;
-  getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
-  if (error != 0) {
-    return Unavailable("connect " + host + ":" + std::to_string(port) + ": " +
-                       std::strerror(error));
-  }
-  return Status::Ok();
-}
+using Clock = SocketClock;
 
 }  // namespace
 
 Result<PgWireConnection> PgWireConnection::Connect(const std::string& host, int port,
                                                    milliseconds timeout) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Internal(std::string("socket: ") + std::strerror(errno));
-  PgWireConnection connection(fd);
-  int one = 1;
-  // Fragmented sends must leave as separate segments, not be coalesced by Nagle.
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  RETURN_IF_ERROR(ConnectSocket(fd, host, port, Clock::now() + timeout));
-  return connection;
+  ASSIGN_OR_RETURN(int fd, ConnectTcp(host, port, timeout));
+  return PgWireConnection(fd);
 }
 
 PgWireConnection::PgWireConnection(PgWireConnection&& other) noexcept
@@ -99,6 +46,14 @@ void PgWireConnection::Close() {
   fd_ = -1;
 }
 
+Result<int> PgWireConnection::ReleaseSocket() {
+  if (!buffer_.empty()) {
+    return ProtocolError(std::to_string(buffer_.size()) +
+                         " unread bytes arrived before the socket was released");
+  }
+  return std::exchange(fd_, -1);
+}
+
 void PgWireConnection::ShutdownWrite() {
   if (fd_ >= 0) shutdown(fd_, SHUT_WR);
 }
@@ -118,7 +73,7 @@ Status PgWireConnection::Send(std::string_view bytes, SendPlan plan, millisecond
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        RETURN_IF_ERROR(WaitFor(fd_, POLLOUT, deadline));
+        RETURN_IF_ERROR(WaitForSocket(fd_, POLLOUT, deadline));
         continue;
       }
       return Unavailable(std::string("send: ") + std::strerror(errno));
@@ -140,7 +95,7 @@ Status PgWireConnection::Fill(Clock::time_point deadline) {
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
       return Unavailable(std::string("recv: ") + std::strerror(errno));
     }
-    Status readable = WaitFor(fd_, POLLIN, deadline);
+    Status readable = WaitForSocket(fd_, POLLIN, deadline);
     // POLLHUP/POLLERR without POLLIN: let recv report the exact reason next turn.
     if (readable.code() == Code::kTimeout || readable.code() == Code::kInternal) return readable;
   }
@@ -175,6 +130,10 @@ Result<std::string> PgWireConnection::ReadUntilClosed(milliseconds timeout) {
 }
 
 namespace {
+
+MessageReader ReaderOf(PgWireConnection& connection) {
+  return [&connection](milliseconds timeout) { return connection.ReadMessage(timeout); };
+}
 
 // Folds one startup-phase message into `reply`; sets *done at 'Z' or 'E'.
 Status ApplyStartupMessage(const WireMessage& message, StartupReply* reply, bool* done) {
@@ -213,11 +172,11 @@ Status ApplyStartupMessage(const WireMessage& message, StartupReply* reply, bool
 
 }  // namespace
 
-Result<StartupReply> ReadStartupReply(PgWireConnection& connection, milliseconds timeout) {
+Result<StartupReply> ReadStartupReply(const MessageReader& read, milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   StartupReply reply;
   for (bool done = false; !done;) {
-    auto message = connection.ReadMessage(Until(deadline));
+    auto message = read(Until(deadline));
     if (!message.ok() && message.status().code() == Code::kUnavailable) {
       reply.closed = true;
       return reply;
@@ -228,17 +187,21 @@ Result<StartupReply> ReadStartupReply(PgWireConnection& connection, milliseconds
   return reply;
 }
 
+Result<StartupReply> ReadStartupReply(PgWireConnection& connection, milliseconds timeout) {
+  return ReadStartupReply(ReaderOf(connection), timeout);
+}
+
 Result<QueryReply> RunQuery(PgWireConnection& connection, std::string_view sql,
                             milliseconds timeout) {
   RETURN_IF_ERROR(connection.Send(QueryMessage(sql), {}, timeout));
   return ReadQueryReply(connection, timeout);
 }
 
-Result<QueryReply> ReadQueryReply(PgWireConnection& connection, milliseconds timeout) {
+Result<QueryReply> ReadQueryReply(const MessageReader& read, milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   QueryReply reply;
   for (;;) {
-    ASSIGN_OR_RETURN(auto message, connection.ReadMessage(Until(deadline)));
+    ASSIGN_OR_RETURN(auto message, read(Until(deadline)));
     if (message.type == 'T') {  // RowDescription
       ASSIGN_OR_RETURN(reply.columns, ParseRowDescription(message.body));
     } else if (message.type == 'D') {  // DataRow
@@ -251,6 +214,10 @@ Result<QueryReply> ReadQueryReply(PgWireConnection& connection, milliseconds tim
       return reply;
     }
   }
+}
+
+Result<QueryReply> ReadQueryReply(PgWireConnection& connection, milliseconds timeout) {
+  return ReadQueryReply(ReaderOf(connection), timeout);
 }
 
 Result<Session> StartSession(const std::string& host, int port, const StartupParams& params,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,10 @@ class PgWireConnection {
   Result<WireMessage> ReadMessage(milliseconds timeout);
   // Waits for the peer to close; returns whatever arrived before (kTimeout if it stays open).
   Result<std::string> ReadUntilClosed(milliseconds timeout);
+  // Gives up the socket without closing it (the caller owns the fd), so a TLS client can go on
+  // after the SSLRequest answer. kProtocol when bytes beyond those read are already buffered:
+  // a server must send nothing in clear text after 'S'.
+  Result<int> ReleaseSocket();
   // Half-closes the sending side, as a client that stops mid-packet would.
   void ShutdownWrite();
   void Close();
@@ -66,7 +71,12 @@ struct StartupReply {
   StartupParams parameters;  // ParameterStatus name/value pairs
 };
 
+// Reads the next typed backend message within `timeout`, from any transport (PgWireConnection,
+// PgTlsConnection). kUnavailable means the peer closed or reset the connection.
+using MessageReader = std::function<Result<WireMessage>(milliseconds)>;
+
 // Reads backend messages until 'Z', 'E' or close. Transport errors other than close are errors.
+Result<StartupReply> ReadStartupReply(const MessageReader& read, milliseconds timeout);
 Result<StartupReply> ReadStartupReply(PgWireConnection& connection, milliseconds timeout);
 
 // A simple-query result: column names, rows, or the server's error.
@@ -77,6 +87,7 @@ struct QueryReply {
 };
 
 // Reads a simple query's result until ReadyForQuery (or a FATAL error).
+Result<QueryReply> ReadQueryReply(const MessageReader& read, milliseconds timeout);
 Result<QueryReply> ReadQueryReply(PgWireConnection& connection, milliseconds timeout);
 
 // Sends one simple Query and reads its result (ReadQueryReply).

@@ -55,10 +55,14 @@ Result<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   if (options.controller && !(options.consul && options.haproxy)) {
     return InvalidArgument("StackOptions.controller needs StackOptions.consul and .haproxy");
   }
+  if (options.tls_required && !options.tls) {
+    return InvalidArgument("StackOptions.tls_required needs StackOptions.tls");
+  }
   if (options.source_dir.empty()) options.source_dir = SourceDir();
   std::unique_ptr<Stack> stack(new Stack(std::move(options)));
   ASSIGN_OR_RETURN(stack->dir_, TempDir::Create("shardgate-stack", stack->options_.parent_dir));
   // An error return tears the half-built stack down.
+  if (stack->options_.tls) RETURN_IF_ERROR(stack->MakeTlsCertificates());
   RETURN_IF_ERROR(stack->StartNodes());
   if (stack->options_.haproxy) RETURN_IF_ERROR(stack->StartHaproxy());
   if (stack->options_.consul) RETURN_IF_ERROR(stack->StartConsul());
@@ -95,6 +99,16 @@ Status Stack::StartNodes() {
   return Collect(replicas, components_, shards_);
 }
 
+Status Stack::MakeTlsCertificates() {
+  ASSIGN_OR_RETURN(tls_ca_, MakeTestCa(dir() / "tls"));
+  ASSIGN_OR_RETURN(tls_cert_, IssueServerCert(*tls_ca_, "router", {"localhost", "127.0.0.1"}));
+  return Status::Ok();
+}
+
+std::filesystem::path Stack::tls_ca() const {
+  return tls_ca_ ? tls_ca_->ca_cert : std::filesystem::path();
+}
+
 haproxy::ConfigSpec Stack::BuildSpec() const {
   haproxy::ConfigSpec spec;
   spec.socket_path = (dir() / "haproxy.sock").string();
@@ -103,6 +117,11 @@ haproxy::ConfigSpec Stack::BuildSpec() const {
   spec.cancel_map_path = (dir() / "shardgate_cancel.map").string();
   spec.shards_map_path = (dir() / "shardgate_shards.map").string();
   spec.spare_backends = options_.spare_backends;
+  if (tls_cert_) {
+    spec.tls.cert_path = tls_cert_->pem.string();
+    spec.tls.require_rw = options_.tls_required;
+    spec.tls.require_ro = options_.tls_required;
+  }
   for (const auto& [shard, nodes] : shards_) {
     haproxy::ShardSpec s;
     s.name = shard;
@@ -236,6 +255,7 @@ void Stack::PublishEnv() {
   AddEnv("SHARDGATE_HAPROXY_LOG", haproxy_->log_path().string());
   AddEnv("SHARDGATE_RANGES_MAP", spec_.ranges_map_path);
   AddEnv("SHARDGATE_SHARDS_MAP", spec_.shards_map_path);
+  if (tls_ca_) AddEnv("SHARDGATE_TLS_CA", tls_ca_->ca_cert.string());
 }
 
 Status Stack::WriteEnvFile(const std::filesystem::path& path) const {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,7 @@
 #include "tests/harness/haproxy_process.h"
 #include "tests/harness/pg_node.h"
 #include "tests/harness/temp_dir.h"
+#include "tests/harness/test_certs.h"
 
 namespace shardgate::harness {
 
@@ -60,6 +62,11 @@ struct StackOptions {
   // Start() fails unless the controller's /readyz answers 200 and HAProxy runs a range map
   // version > 0 by then.
   std::chrono::milliseconds controller_ready_timeout = std::chrono::seconds(30);
+  // TLS for clients at the router: a throwaway CA and a server certificate for localhost and
+  // 127.0.0.1 in <dir>/tls, HAProxy's ConfigSpec.tls.cert_path set to it. PostgreSQL stays clear.
+  bool tls = false;
+  // Clear-text startups refused on both frontends (ConfigSpec.tls.require_rw/_ro); needs tls.
+  bool tls_required = false;
 };
 
 // Owns every component; tears them down in reverse order of start when destroyed (also when a
@@ -104,6 +111,11 @@ class Stack {
   int rw_port() const { return spec_.rw_port; }
   int ro_port() const { return spec_.ro_port; }
   std::string stats_url() const;
+  // The CA certificate clients trust (StackOptions.tls); empty when TLS is off.
+  std::filesystem::path tls_ca() const;
+  // The CA (to issue a renewed certificate) and the router's certificate; nullptr when TLS is off.
+  const TestCerts* tls_authority() const { return tls_ca_ ? &*tls_ca_ : nullptr; }
+  const IssuedCert* tls_cert() const { return tls_cert_ ? &*tls_cert_ : nullptr; }
 
   // Replaces HAProxy's range map at run time (prepare/add/commit map); returns the version.
   // kInvalidArgument in a stack with the controller, which owns the map there (use WriteRules).
@@ -129,6 +141,7 @@ class Stack {
  private:
   explicit Stack(StackOptions options) : options_(std::move(options)) {}
   Status StartNodes();
+  Status MakeTlsCertificates();
   Status StartHaproxy();
   Status StartConsul();
   Status StartAgents();
@@ -147,6 +160,8 @@ class Stack {
   std::vector<std::pair<PgNode*, AgentProcess*>> agents_;  // in Nodes() order
   ControllerProcess* controller_ = nullptr;
   haproxy::ConfigSpec spec_;
+  std::optional<TestCerts> tls_ca_;
+  std::optional<IssuedCert> tls_cert_;
   std::vector<std::pair<std::string, std::string>> env_;
 };
 

@@ -12,22 +12,18 @@
 #include <system_error>
 
 namespace shardgate::harness {
-namespace {
-
-Status Chown(const std::filesystem::path& dir, const std::string& owner) {
+Status ChownToUser(const std::filesystem::path& path, const std::string& owner) {
   struct passwd pwd {};
   struct passwd* pw = nullptr;
   char buf[4096];
   if (getpwnam_r(owner.c_str(), &pwd, buf, sizeof buf, &pw) != 0 || pw == nullptr) {
     return NotFound("no such user: " + owner);
   }
-  if (chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-    return Internal("chown " + dir.string() + ": " + strerror(errno));
+  if (chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+    return Internal("chown " + path.string() + ": " + strerror(errno));
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 bool KeepTemp() {
   const char* keep = std::getenv("SHARDGATE_KEEP_TMP");
@@ -48,7 +44,7 @@ Result<std::unique_ptr<TempDir>> TempDir::Create(const std::string& prefix,
     chmod(templ.c_str(), 0711);
     return dir;
   }
-  RETURN_IF_ERROR(Chown(dir->path(), owner));
+  RETURN_IF_ERROR(ChownToUser(dir->path(), owner));
   return dir;
 }
 
@@ -66,7 +62,7 @@ Status MakeOwnedDir(const std::filesystem::path& dir, const std::string& owner) 
   std::filesystem::create_directories(dir, ec);
   if (ec) return Unavailable("mkdir " + dir.string() + ": " + ec.message());
   chmod(dir.c_str(), 0700);
-  return Chown(dir, owner);
+  return ChownToUser(dir, owner);
 }
 
 }  // namespace shardgate::harness

@@ -30,6 +30,10 @@ class TempDir {
 // Creates `dir` (and parents) owned by `owner` with mode 0700; used for per-node directories.
 Status MakeOwnedDir(const std::filesystem::path& dir, const std::string& owner);
 
+// Gives `path` to the system user `owner` (and its primary group). Errors: kNotFound for an
+// unknown user, kInternal naming the path when chown fails.
+Status ChownToUser(const std::filesystem::path& path, const std::string& owner);
+
 // True when SHARDGATE_KEEP_TMP=1: leave state behind for post-mortems.
 bool KeepTemp();
 

@@ -40,8 +40,8 @@ Result<IssuedCert> IssueServerCert(const TestCerts& ca, const std::string& name,
 // Copies `cert`'s certificate, key and PEM into `dir` (created if needed, mode 0700) and gives
 // the directory and the copies to the system user `user`, as PostgreSQL needs when it runs as
 // that user: it refuses a key that is not its own or that others may read. The key and PEM stay
-// 0600. Returns the copies (same serial). Errors: kNotFound for an unknown user, kInternal naming
-// the path that could not be copied or chowned.
+// 0600. Returns the copies (same serial). Errors: kNotFound for an unknown user; file and chown
+// errors name the path.
 Result<IssuedCert> CopyCertForUser(const IssuedCert& cert, const std::filesystem::path& dir,
                                    const std::string& user);
 
