@@ -1,6 +1,7 @@
-// Bench: a bounded fuzz run of random and mutated startup sequences against the running router
-// (HAProxy + Lua, a minimal responder behind it), with valid connections every ~50 ms meanwhile.
-// Prints outcome counts; reports, never fails on timing.
+// Bench: a bounded fuzz run of random and mutated startup sequences (plain and TLS-shaped)
+// against the running router (HAProxy + Lua, a minimal responder behind it), with valid
+// connections every ~50 ms meanwhile. Prints outcome counts; reports, never fails on timing.
+// The outcomes are read so that the run works with TLS on or off at the router.
 #include <csignal>
 #include <cstdio>
 #include <map>
@@ -47,10 +48,28 @@ class Tally {
   std::map<std::string, uint64_t> counts_;
 };
 
-// The first bytes of an SSLRequest/GSSENCRequest answer ('N') are not a typed message.
+// The first bytes of an SSLRequest/GSSENCRequest answer ('N', or 'S' when the router does TLS)
+// are not a typed message.
 bool StartsWithNegotiation(const harness::FuzzCase& c) {
   return c.kind == harness::FuzzKind::kSslThenGarbage ||
-         c.kind == harness::FuzzKind::kGssThenGarbage;
+         c.kind == harness::FuzzKind::kGssThenGarbage ||
+         c.kind == harness::FuzzKind::kSslThenTlsCut || c.kind == harness::FuzzKind::kSslThenHello;
+}
+
+// What the router sent before closing, when TLS may be in play (after its 'S', or bytes that
+// look like direct TLS): a TLS alert record (0x15: HAProxy's TLS frontend refused the handshake),
+// a PostgreSQL ErrorResponse (TLS off: the bytes were read as a startup), or nothing.
+std::string AnswerUntilClosed(harness::PgWireConnection& connection, milliseconds timeout) {
+  auto bytes = connection.ReadUntilClosed(timeout);
+  if (!bytes.ok()) return bytes.status().code() == Code::kTimeout ? "timeout" : "closed";
+  if (bytes->empty()) return "closed";
+  if ((*bytes)[0] == 0x15) return "tls alert";
+  auto message = harness::TakeMessage(*bytes);
+  if (message.ok() && message->has_value() && (*message)->type == 'E') {
+    auto fields = harness::ParseErrorFields((*message)->body);
+    if (fields.ok()) return "error " + fields->sqlstate;
+  }
+  return "protocol";
 }
 
 // Reads the router's answer to one case: "error <SQLSTATE>", "closed", "routed" (the
@@ -61,9 +80,14 @@ std::string Outcome(harness::PgWireConnection& connection, const harness::FuzzCa
     return std::max(milliseconds(0),
                     std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now()));
   };
+  if (c.kind == harness::FuzzKind::kDirectTlsLike) return AnswerUntilClosed(connection, left());
   if (StartsWithNegotiation(c)) {
     auto answer = connection.ReadByte(left());
     if (!answer.ok()) return answer.status().code() == Code::kTimeout ? "timeout" : "closed";
+    // 'S': what follows is the client's TLS, which the router hands to HAProxy's TLS frontend.
+    if (*answer == 'S' && c.kind != harness::FuzzKind::kGssThenGarbage) {
+      return "S, " + AnswerUntilClosed(connection, left());
+    }
     if (*answer != 'N') return "protocol";
   }
   auto reply = harness::ReadStartupReply(connection, left());
@@ -87,7 +111,8 @@ std::string RunCase(int port, const harness::FuzzCase& c) {
   if (c.half_close) connection->ShutdownWrite();
   std::string outcome = Outcome(*connection, c);
   // Outcomes other than an error or a routed startup name the mutation that caused them.
-  if (outcome == "timeout" || outcome == "protocol" || outcome == "closed") {
+  if (outcome == "timeout" || outcome == "protocol" || outcome == "closed" ||
+      outcome.rfind("S, ", 0) == 0 || outcome == "tls alert") {
     outcome += " " + std::string(harness::FuzzKindName(c.kind));
   }
   return outcome;
@@ -135,7 +160,8 @@ void Report(const Tally& tally, double seconds, harness::HaproxyProcess& haproxy
   PrintCounts(counts, cases, seconds);
   uint64_t unbounded = 0;
   for (const auto& [outcome, count] : counts) {
-    if (outcome.rfind("timeout", 0) == 0 || outcome.rfind("connect", 0) == 0) unbounded += count;
+    if (outcome.find("timeout") != std::string::npos || outcome.rfind("connect", 0) == 0)
+      unbounded += count;
   }
   std::printf("router_fuzz: answered or closed within %lld ms: %llu of %llu\n",
               static_cast<long long>(kAnswerBound.count()),

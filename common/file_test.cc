@@ -5,24 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/fakes/scratch_dir.h"
+
 namespace shardgate {
 namespace {
 
-// A directory of its own, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "shardgate-file-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
-  std::filesystem::path operator/(const char* name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using testing::ScratchDir;
 
 TEST_CASE("a written file reads back byte for byte") {
   ScratchDir dir;

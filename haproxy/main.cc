@@ -1,5 +1,5 @@
 // shardgate-haproxy: renders the HAProxy configuration and map files, pushes and shows the range
-// map, and lists server states through the runtime API.
+// map, lists server states and renews TLS certificates through the runtime API.
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +12,7 @@
 #include "common/file.h"
 #include "common/flags.h"
 #include "common/numbers.h"
+#include "haproxy/cert_renewal.h"
 #include "haproxy/config.h"
 #include "haproxy/config_json.h"
 #include "haproxy/range_map.h"
@@ -31,8 +32,12 @@ constexpr const char* kUsage =
     "  shardgate-haproxy push-map --socket SOCK --map MAP [--version N] ranges.txt\n"
     "  shardgate-haproxy show-map --socket SOCK --map MAP\n"
     "  shardgate-haproxy servers --socket SOCK [--backend NAME]\n"
+    "  shardgate-haproxy tls-cert --socket SOCK --cert PATH --from new.pem\n"
     "SOCK is a Unix socket path (/run/haproxy/shardgate.sock) or host:port; ranges.txt holds\n"
-    "'lo hi shard' lines ('-' reads standard input).\n";
+    "'lo hi shard' lines ('-' reads standard input).\n"
+    "tls-cert: HAProxy serves new.pem (certificate, chain and key) for the bind file PATH from\n"
+    "the next handshake, without a reload, then new.pem is written over PATH (the socket needs\n"
+    "'level admin'). When HAProxy refuses new.pem, PATH is left as it was.\n";
 
 Result<std::string> Required(const ParsedFlags& flags, const std::string& name) {
   std::optional<std::string> value = flags.Get(name);
@@ -155,6 +160,21 @@ Status ServersCommand(const ParsedFlags& args) {
   return Status::Ok();
 }
 
+Status TlsCertCommand(const ParsedFlags& args) {
+  ASSIGN_OR_RETURN(std::string socket_path, Required(args, "socket"));
+  ASSIGN_OR_RETURN(std::string cert_path, Required(args, "cert"));
+  ASSIGN_OR_RETURN(std::string from, Required(args, "from"));
+  ASSIGN_OR_RETURN(std::string pem, ReadInput(from));
+  std::unique_ptr<RuntimeSocket> socket = MakeSocket(socket_path);
+  RuntimeClient client(*socket);
+  RETURN_IF_ERROR(RenewCertificate(client, cert_path, pem));
+  ASSIGN_OR_RETURN(SslCertInfo served,
+                   Annotate(client.ShowSslCert(cert_path), "renewed, but cannot show it"));
+  std::cout << "HAProxy serves " << served.filename << ": serial " << served.serial << ", subject "
+            << served.subject << ", not after " << served.not_after << " (file rewritten)\n";
+  return Status::Ok();
+}
+
 // A command: its flags, how many file arguments it takes, and what it does.
 struct Command {
   const char* name;
@@ -170,6 +190,7 @@ const Command* FindCommand(const std::string& name) {
       {"push-map", FlagSet().Value("socket").Value("map").Value("version"), 1, PushMapCommand},
       {"show-map", FlagSet().Value("socket").Value("map"), 0, ShowMapCommand},
       {"servers", FlagSet().Value("socket").Value("backend"), 0, ServersCommand},
+      {"tls-cert", FlagSet().Value("socket").Value("cert").Value("from"), 0, TlsCertCommand},
   };
   for (const Command& c : *commands) {
     if (name == c.name) return &c;

@@ -264,4 +264,105 @@ Result<std::optional<std::string>> ParseGetMap(std::string_view reply) {
   return std::optional<std::string>(std::string(line.substr(start, end - start)));
 }
 
+namespace {
+
+// HAProxy's messages for the ssl cert commands span lines; one line keeps them readable in logs.
+std::string JoinLines(std::string_view text) {
+  std::string out;
+  for (std::string_view line : SplitLines(Trim(text))) {
+    if (Trim(line).empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += std::string(Trim(line));
+  }
+  return out;
+}
+
+// The errors every ssl cert command shares: HAProxy refusing (its message ends with "Can't
+// <verb> <file>!", or is about another file's transaction), permission, and an unexpected reply.
+Status SslCertError(std::string_view command, std::string_view expected, std::string_view reply) {
+  std::string_view text = Trim(reply);
+  std::string message = "HAProxy refused '" + std::string(command) + "': " + JoinLines(text);
+  if (StartsWith(text, "The ongoing transaction is about")) return Conflict(message);
+  if (StartsWith(text, "Permission denied")) return PermissionDenied(message);
+  std::vector<std::string_view> lines = SplitLines(text);
+  if (!lines.empty() && StartsWith(lines.back(), "Can't ")) return InvalidArgument(message);
+  if (text.empty()) {
+    return ProtocolError("no reply to '" + std::string(command) + "', expected '" +
+                         std::string(expected) +
+                         "' (HAProxy drops a payload larger than its tune.bufsize)");
+  }
+  return ProtocolError("unexpected reply to '" + std::string(command) + "': '" +
+                       std::string(FirstLine(text)) + "', expected '" + std::string(expected) +
+                       "'");
+}
+
+// The text between `prefix` and `suffix` when `line` is exactly prefix + text + suffix.
+std::optional<std::string_view> Between(std::string_view line, std::string_view prefix,
+                                        std::string_view suffix) {
+  if (line.size() <= prefix.size() + suffix.size() || !StartsWith(line, prefix) ||
+      line.substr(line.size() - suffix.size()) != suffix) {
+    return std::nullopt;
+  }
+  return line.substr(prefix.size(), line.size() - prefix.size() - suffix.size());
+}
+
+}  // namespace
+
+Result<SslCertTransaction> ParseSetSslCert(std::string_view path, std::string_view reply) {
+  constexpr std::string_view kCreated = "Transaction created for certificate ";
+  constexpr std::string_view kUpdated = "Transaction updated for certificate ";
+  std::string_view text = Trim(reply);
+  bool single_line = text.find('\n') == std::string_view::npos;
+  std::optional<std::string_view> created = Between(text, kCreated, "!");
+  std::optional<std::string_view> updated = Between(text, kUpdated, "!");
+  if (single_line && (created || updated)) {
+    return SslCertTransaction{std::string(created ? *created : *updated), created.has_value()};
+  }
+  return SslCertError("set ssl cert " + std::string(path),
+                      "Transaction created for certificate " + std::string(path) + "!", reply);
+}
+
+Status ParseCommitSslCert(std::string_view path, std::string_view reply) {
+  std::vector<std::string_view> lines = SplitLines(Trim(reply));
+  std::string expected = "Committing " + std::string(path);
+  if (lines.size() == 2 && StartsWith(lines[0], expected) && Trim(lines[1]) == "Success!" &&
+      lines[0].find_first_not_of('.', expected.size()) == std::string_view::npos) {
+    return Status::Ok();
+  }
+  return SslCertError("commit ssl cert " + std::string(path), expected + ".\nSuccess!", reply);
+}
+
+Status ParseAbortSslCert(std::string_view path, std::string_view reply) {
+  std::string expected = "Transaction aborted for certificate '" + std::string(path) + "'!";
+  std::string_view text = Trim(reply);
+  if (text == expected) return Status::Ok();
+  if (text == "No ongoing transaction!") {
+    return NotFound("HAProxy has no ssl cert transaction open (for " + std::string(path) + ")");
+  }
+  return SslCertError("abort ssl cert " + std::string(path), expected, reply);
+}
+
+Result<SslCertInfo> ParseShowSslCert(std::string_view reply) {
+  std::string_view text = Trim(reply);
+  if (StartsWith(text, "Can't display the certificate")) {
+    return NotFound("HAProxy: " + JoinLines(text));
+  }
+  std::map<std::string_view, std::string_view> fields;
+  for (std::string_view line : SplitLines(text)) {
+    size_t colon = line.find(": ");
+    if (colon != std::string_view::npos)
+      fields[line.substr(0, colon)] = Trim(line.substr(colon + 2));
+  }
+  auto field = [&](std::string_view name) {
+    auto it = fields.find(name);
+    return it == fields.end() ? std::string() : std::string(it->second);
+  };
+  SslCertInfo info{field("Filename"), field("Status"),  field("Serial"), field("notBefore"),
+                   field("notAfter"), field("Subject"), field("Issuer"), field("SHA1 FingerPrint")};
+  if (info.filename.empty() || info.serial.empty() || info.not_after.empty()) {
+    return Unexpected("show ssl cert <file> (no Filename, Serial or notAfter)", reply);
+  }
+  return info;
+}
+
 }  // namespace shardgate::haproxy

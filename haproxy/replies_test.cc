@@ -227,5 +227,104 @@ TEST_CASE("query replies are errors only when HAProxy says so") {
   CHECK(CheckQueryReply("show map /x", Captured("err_unknown_map")).code() == Code::kNotFound);
 }
 
+constexpr const char* kCertPath = "/tmp/shardgate-tls/site.pem";
+
+TEST_CASE("set ssl cert names the file whose transaction was created or updated") {
+  Result<SslCertTransaction> created = ParseSetSslCert(kCertPath,
+                                                       Captured("ok_set_ssl_cert_created"));
+  REQUIRE(created.ok());
+  CHECK(created->path == kCertPath);
+  CHECK(created->created);
+  Result<SslCertTransaction> updated = ParseSetSslCert(kCertPath,
+                                                       Captured("ok_set_ssl_cert_updated"));
+  REQUIRE(updated.ok());
+  CHECK(updated->path == kCertPath);
+  CHECK_FALSE(updated->created);
+}
+
+TEST_CASE("set ssl cert while another file's transaction is open names that other file") {
+  Result<SslCertTransaction> t = ParseSetSslCert(kCertPath,
+                                                 Captured("set_ssl_cert_other_transaction"));
+  REQUIRE(t.ok());
+  CHECK(t->path == "/tmp/shardgate-tls/other.pem");
+}
+
+TEST_CASE("set ssl cert refusals carry HAProxy's whole message") {
+  Status unreadable = ParseSetSslCert(kCertPath, Captured("err_set_ssl_cert_unreadable")).status();
+  CHECK(unreadable.code() == Code::kInvalidArgument);
+  CHECK(unreadable.message().find("unable to load certificate from file "
+                                  "'/tmp/shardgate-tls/site.pem'. Can't load the payload "
+                                  "Can't update /tmp/shardgate-tls/site.pem!") !=
+        std::string::npos);
+  Status unused = ParseSetSslCert(kCertPath, Captured("err_set_ssl_cert_not_referenced")).status();
+  CHECK(unused.code() == Code::kInvalidArgument);
+  CHECK(unused.message().find("not referenced by the configuration") != std::string::npos);
+  CHECK(ParseSetSslCert(kCertPath, "Permission denied\n\n").status().code() ==
+        Code::kPermissionDenied);
+}
+
+TEST_CASE("a garbled or empty set ssl cert reply is a protocol error naming the expected reply") {
+  for (const char* reply : {"", "Transaction created for certificate\n\n",
+                            "Transaction created for certificate /a.pem!\nand more\n",
+                            "Committing /a.pem.\nSuccess!\n"}) {
+    Status s = ParseSetSslCert("/a.pem", reply).status();
+    CHECK(s.code() == Code::kProtocol);
+    CHECK(s.message().find("expected 'Transaction created for certificate /a.pem!'") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("commit ssl cert succeeds on Committing, a dot per bind, then Success") {
+  CHECK(ParseCommitSslCert(kCertPath, Captured("ok_commit_ssl_cert")).ok());
+  CHECK(ParseCommitSslCert(kCertPath, "Committing /tmp/shardgate-tls/site.pem\nSuccess!\n").ok());
+  // Another file's name, a stray character after the dots, or no Success line are garbled.
+  CHECK(ParseCommitSslCert("/tmp/shardgate-tls/site.pe", Captured("ok_commit_ssl_cert")).code() ==
+        Code::kProtocol);
+  CHECK(ParseCommitSslCert(kCertPath, "Committing /tmp/shardgate-tls/site.pem.x\nSuccess!\n")
+            .code() == Code::kProtocol);
+  CHECK(ParseCommitSslCert(kCertPath, "Committing /tmp/shardgate-tls/site.pem.\n").code() ==
+        Code::kProtocol);
+}
+
+TEST_CASE("commit ssl cert refusals carry HAProxy's reason") {
+  Status mismatch = ParseCommitSslCert(kCertPath, Captured("err_commit_ssl_cert_key_mismatch"));
+  CHECK(mismatch.code() == Code::kInvalidArgument);
+  CHECK(mismatch.message().find("inconsistencies between private key and certificate loaded") !=
+        std::string::npos);
+  Status no_key = ParseCommitSslCert(kCertPath, Captured("err_commit_ssl_cert_no_key"));
+  CHECK(no_key.code() == Code::kInvalidArgument);
+  CHECK(no_key.message().find("at least a certificate and a private key") != std::string::npos);
+  CHECK(ParseCommitSslCert(kCertPath, Captured("err_commit_ssl_cert_other_transaction")).code() ==
+        Code::kConflict);
+}
+
+TEST_CASE("abort ssl cert is ok for the file named, not found without a transaction") {
+  CHECK(ParseAbortSslCert(kCertPath, Captured("ok_abort_ssl_cert")).ok());
+  CHECK(ParseAbortSslCert(kCertPath, Captured("err_abort_ssl_cert_no_transaction")).code() ==
+        Code::kNotFound);
+  CHECK(ParseAbortSslCert(kCertPath, Captured("err_abort_ssl_cert_other_transaction")).code() ==
+        Code::kConflict);
+  CHECK(ParseAbortSslCert("/other.pem", Captured("ok_abort_ssl_cert")).code() == Code::kProtocol);
+}
+
+TEST_CASE("show ssl cert yields the served certificate's serial, subject and validity") {
+  Result<SslCertInfo> info = ParseShowSslCert(Captured("show_ssl_cert"));
+  REQUIRE(info.ok());
+  CHECK(info->filename == kCertPath);
+  CHECK(info->status == "Used");
+  CHECK(info->serial == "03E9");
+  CHECK(info->not_before == "Nov 30 19:00:27 2026 GMT");
+  CHECK(info->not_after == "Dec 30 19:00:27 2026 GMT");
+  CHECK(info->subject == "/CN=cert-a");
+  CHECK(info->issuer == "/CN=cert-a");
+  CHECK(info->sha1_fingerprint == "409877A76747B29C87AF670946EEB26521D77964");
+}
+
+TEST_CASE("show ssl cert of an unknown file is not found, a reply without serial garbled") {
+  CHECK(ParseShowSslCert(Captured("err_show_ssl_cert_not_found")).status().code() ==
+        Code::kNotFound);
+  CHECK(ParseShowSslCert("# filename\n/a.pem\n\n").status().code() == Code::kProtocol);
+}
+
 }  // namespace
 }  // namespace shardgate::haproxy

@@ -2,6 +2,7 @@
 #include "haproxy/runtime_client.h"
 
 #include "common/numbers.h"
+#include "haproxy/pem.h"
 
 namespace shardgate::haproxy {
 namespace {
@@ -267,6 +268,62 @@ Result<uint64_t> RuntimeClient::PushRangeMap(std::string_view map_path,
                     "map version " + std::to_string(version) + " not pushed, live map unchanged");
   }
   return version;
+}
+
+Status RuntimeClient::SetSslCert(std::string_view cert_path, std::string_view pem) {
+  RETURN_IF_ERROR(CheckArg("certificate path", cert_path));
+  std::string payload = PemPayload(pem);
+  if (payload.empty())
+    return InvalidArgument("the PEM for " + std::string(cert_path) + " is empty");
+  const std::string command = "set ssl cert " + std::string(cert_path);
+  ASSIGN_OR_RETURN(std::string reply,
+                   Annotate(socket_.Execute(command + " <<\n" + payload), CommandContext(command)));
+  ASSIGN_OR_RETURN(SslCertTransaction transaction, ParseSetSslCert(cert_path, reply));
+  if (transaction.path == cert_path) return Status::Ok();
+  // Not ours to keep: it now holds this payload, which committing would serve for that file.
+  Status aborted = AbortSslCert(transaction.path);
+  return Conflict(
+      "HAProxy had an ssl cert transaction open for " + transaction.path +
+      " and put the payload for " + std::string(cert_path) + " into it; " +
+      (aborted.ok() ? "that transaction was aborted" : "aborting it failed: " + aborted.message()));
+}
+
+Status RuntimeClient::CommitSslCert(std::string_view cert_path) {
+  RETURN_IF_ERROR(CheckArg("certificate path", cert_path));
+  const std::string command = "commit ssl cert " + std::string(cert_path);
+  ASSIGN_OR_RETURN(std::string reply, Annotate(socket_.Execute(command), CommandContext(command)));
+  return ParseCommitSslCert(cert_path, reply);
+}
+
+Status RuntimeClient::AbortSslCert(std::string_view cert_path) {
+  RETURN_IF_ERROR(CheckArg("certificate path", cert_path));
+  const std::string command = "abort ssl cert " + std::string(cert_path);
+  ASSIGN_OR_RETURN(std::string reply, Annotate(socket_.Execute(command), CommandContext(command)));
+  return ParseAbortSslCert(cert_path, reply);
+}
+
+Result<SslCertInfo> RuntimeClient::ShowSslCert(std::string_view cert_path) {
+  RETURN_IF_ERROR(CheckArg("certificate path", cert_path));
+  const std::string command = "show ssl cert " + std::string(cert_path);
+  ASSIGN_OR_RETURN(std::string reply, Annotate(socket_.Execute(command), CommandContext(command)));
+  ASSIGN_OR_RETURN(SslCertInfo info, Annotate(ParseShowSslCert(reply), CommandContext(command)));
+  if (info.filename != cert_path) {
+    return ProtocolError(CommandContext(command) + ": HAProxy showed " + info.filename);
+  }
+  return info;
+}
+
+Status RuntimeClient::ReplaceSslCert(std::string_view cert_path, std::string_view pem) {
+  Status s = SetSslCert(cert_path, pem);
+  // kConflict: the open transaction was another file's and SetSslCert already dealt with it.
+  if (s.code() == Code::kConflict) return s;
+  if (s.ok()) s = CommitSslCert(cert_path);
+  if (s.ok()) return s;
+  // A refused set may still leave a transaction (an update of one left open earlier), and a
+  // refused commit always does: abort so that a later commit cannot serve it. Its own failure
+  // (kNotFound: nothing was open) matters less than the reason the certificate was refused.
+  (void)AbortSslCert(cert_path);
+  return Annotate(s, "certificate " + std::string(cert_path) + " not replaced");
 }
 
 }  // namespace shardgate::haproxy

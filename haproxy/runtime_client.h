@@ -81,6 +81,31 @@ class RuntimeClient {
   Result<uint64_t> PushRangeMap(std::string_view map_path,
                                 const std::vector<model::Segment>& segments, uint64_t version = 0);
 
+  // TLS certificates. HAProxy serves a certificate from memory, loaded at start-up from the
+  // file a bind names (`ssl crt <cert_path>`); these change what it serves, never the file, and
+  // need a socket at `level admin`. HAProxy holds one ssl cert transaction at a time.
+  //
+  // Opens (or updates) the transaction of `cert_path` with `pem` (certificate, chain, private
+  // key; sent as PemPayload). Nothing is served until CommitSslCert.
+  // Errors: kInvalidArgument (HAProxy cannot load the PEM, or no bind loaded `cert_path`; the
+  // message is HAProxy's), kConflict (a transaction for another file was open: HAProxy 2.6 puts
+  // the payload into that one, so it is aborted here rather than left to serve this certificate
+  // for the other file), kPermissionDenied, kProtocol (an unexpected or empty reply: HAProxy
+  // answers nothing to a payload larger than its tune.bufsize).
+  Status SetSslCert(std::string_view cert_path, std::string_view pem);
+  // Serves the transaction's certificate on every bind that loaded `cert_path`, for new
+  // handshakes; established connections keep theirs. Errors: kInvalidArgument with HAProxy's
+  // message (key does not match the certificate, no key, no transaction), kConflict (the open
+  // transaction is another file's), kProtocol.
+  Status CommitSslCert(std::string_view cert_path);
+  // Drops the open transaction of `cert_path`. kNotFound when none is open.
+  Status AbortSslCert(std::string_view cert_path);
+  // The certificate HAProxy serves for `cert_path` (kNotFound when no bind loaded it).
+  Result<SslCertInfo> ShowSslCert(std::string_view cert_path);
+  // SetSslCert then CommitSslCert; when either fails, aborts the transaction (HAProxy keeps
+  // serving the old certificate) and returns the first error, which names HAProxy's reason.
+  Status ReplaceSslCert(std::string_view cert_path, std::string_view pem);
+
   static constexpr size_t kMaxPayloadCommandBytes = 12 * 1024;
 
  private:

@@ -89,6 +89,8 @@ StackOptions DemoOptions() {
   if (PortIsFree(kCurlExamplePort)) o.controller_extra_ports = {kCurlExamplePort};
   o.cluster = kCluster;
   o.parent_dir = RunDir();
+  // TLS on both ports with a throwaway CA (not required: clear-text psql lines work too).
+  o.tls = true;
   return o;
 }
 
@@ -123,6 +125,8 @@ void PrintBanner(Stack& stack) {
       << "  read-only    127.0.0.1:" << stack.ro_port() << "\n"
       << "  stats        " << stack.stats_url() << "\n"
       << "  runtime API  " << stack.config_spec().socket_path << "\n"
+      << "  TLS          on both ports (SSLRequest and PostgreSQL 17 direct TLS); CA "
+      << stack.tls_ca().string() << "\n"
       << "  range map    0..4999 -> shard_1, 5000..9999 -> shard_2, shard_3 has no range\n"
       << "               (rules in Consul KV " << controller::RulesKey(kCluster)
       << ", applied by the controller)\n"
@@ -140,6 +144,10 @@ void PrintBanner(Stack& stack) {
       << " -U postgres postgres -c \"show cluster_name\"\n"
       << "  PGOPTIONS='-c shardgate.key=7000' psql -h 127.0.0.1 -p " << stack.ro_port()
       << " -U postgres postgres -c \"show cluster_name\"\n"
+      << "Over TLS, checking the certificate ($SHARDGATE_TLS_CA is the demo's throwaway CA):\n"
+      << "  PGOPTIONS='-c shardgate.key=42' psql \"host=localhost port=" << stack.rw_port()
+      << " user=postgres dbname=postgres sslmode=verify-full sslrootcert="
+      << stack.tls_ca().string() << "\" -c '\\conninfo'\n"
       << "  curl -s 'http://" << stack.consul()->address() << "/v1/health/service/"
       << stack.consul_service() << "?passing&pretty'\n"
       << "  curl -s http://127.0.0.1:" << stack.Agent(*first)->metrics_port() << "/metrics   # "

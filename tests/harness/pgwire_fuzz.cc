@@ -9,9 +9,10 @@ namespace shardgate::harness {
 namespace {
 
 constexpr std::array<std::string_view, kFuzzKindCount> kKindNames = {
-    "random_bytes",     "short_length",   "huge_length",   "truncated",   "length_too_long",
-    "length_too_short", "wrong_protocol", "flipped_bytes", "missing_nul", "ssl_then_garbage",
-    "gss_then_garbage", "odd_cancel",     "odd_params",    "oversize",    "valid_startup"};
+    "random_bytes",     "short_length",     "huge_length",    "truncated",       "length_too_long",
+    "length_too_short", "wrong_protocol",   "flipped_bytes",  "missing_nul",     "ssl_then_garbage",
+    "gss_then_garbage", "ssl_then_tls_cut", "ssl_then_hello", "direct_tls_like", "odd_cancel",
+    "odd_params",       "oversize",         "valid_startup"};
 
 // Key texts that are not signed 64-bit integers, or are at the edges of the range.
 constexpr std::array<std::string_view, 10> kOddKeys = {"abc",
@@ -26,6 +27,11 @@ constexpr std::array<std::string_view, 10> kOddKeys = {"abc",
                                                        "42;drop"};
 
 void SetLength(std::string& packet, int32_t length) { packet = WithLength(packet, length); }
+
+// The first bytes of a TLS record: content type 22 (handshake) and major version 3, which is
+// what the router looks for after its 'S' and at the start of a direct TLS connection.
+constexpr char kTlsHandshake = 0x16;
+constexpr char kTlsMajor = 0x03;
 
 }  // namespace
 
@@ -78,6 +84,15 @@ std::string StartupFuzzer::OddParams() {
   std::string packet;
   AppendInt32(packet, static_cast<int32_t>(body.size() + 4));
   return packet + body;
+}
+
+std::string StartupFuzzer::TlsRecordHeader() {
+  // Handshake record, version 3.1 (what clients put in a ClientHello record), random length.
+  std::string header = {kTlsHandshake, kTlsMajor, 0x01};
+  uint64_t length = Uniform(0, 0xffff);
+  header.push_back(static_cast<char>(length >> 8));
+  header.push_back(static_cast<char>(length & 0xff));
+  return header;
 }
 
 std::string StartupFuzzer::Build(FuzzKind kind) {
@@ -135,6 +150,10 @@ std::string StartupFuzzer::Build(FuzzKind kind) {
     }
     case FuzzKind::kSslThenGarbage: return SslRequest() + RandomBytes(1, 48);
     case FuzzKind::kGssThenGarbage: return GssEncRequest() + RandomBytes(1, 48);
+    case FuzzKind::kSslThenTlsCut: return SslRequest() + TlsRecordHeader().substr(0, Uniform(1, 4));
+    case FuzzKind::kSslThenHello: return SslRequest() + TlsRecordHeader() + RandomBytes(0, 64);
+    case FuzzKind::kDirectTlsLike:
+      return std::string{kTlsHandshake, kTlsMajor} + RandomBytes(0, 300);
     case FuzzKind::kOddCancel: {
       size_t length = Uniform(8, 40);
       if (length == 16) length = 12;
@@ -162,14 +181,18 @@ FuzzCase StartupFuzzer::Next() {
   switch (c.kind) {
     case FuzzKind::kTruncated:
     case FuzzKind::kLengthTooLong:
-      // Incomplete input: mostly the client gives up (half-close); rarely it stays silent so
-      // the run also proves the inspect-delay bound, without every such case costing a delay.
+    case FuzzKind::kSslThenTlsCut:
+    case FuzzKind::kSslThenHello:
+      // Incomplete input (also a TLS record shorter than its header says): mostly the client
+      // gives up (half-close); rarely it stays silent so the run also proves the inspect-delay
+      // bound, without every such case costing a delay.
       c.half_close = Uniform(0, 499) != 0;
       break;
     case FuzzKind::kRandomBytes:
     case FuzzKind::kFlippedBytes:
     case FuzzKind::kSslThenGarbage:
     case FuzzKind::kGssThenGarbage:
+    case FuzzKind::kDirectTlsLike:
       // A mutated length may promise more bytes than follow.
       c.half_close = Uniform(0, 9) != 0;
       break;

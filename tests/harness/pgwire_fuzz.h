@@ -1,5 +1,6 @@
-// A deterministic (seeded) generator of random and mutated PostgreSQL startup sequences, for
-// fuzzing whatever parses the first bytes of a connection (the HAProxy Lua router).
+// A deterministic (seeded) generator of random and mutated PostgreSQL startup sequences, plain
+// and TLS-shaped, for fuzzing whatever parses the first bytes of a connection (the HAProxy Lua
+// router, with TLS on or off).
 #pragma once
 
 #include <cstddef>
@@ -24,12 +25,16 @@ enum class FuzzKind {
   kMissingNul,      // the final NUL(s) removed, length adjusted
   kSslThenGarbage,  // SSLRequest followed by random bytes
   kGssThenGarbage,  // GSSENCRequest followed by random bytes
+  kSslThenTlsCut,   // SSLRequest, then 1..4 bytes of a TLS record header (cut short)
+  kSslThenHello,    // SSLRequest, then a ClientHello record header with a random length and
+                    // 0..64 random bytes (fewer or more than that length)
+  kDirectTlsLike,   // 0x16 0x03 then 0..300 random bytes: looks like direct TLS (PostgreSQL 17)
   kOddCancel,       // CancelRequest code with a length other than 16
   kOddParams,       // a name without value, empty names, odd keys, duplicate options
   kOversize,        // a well-formed startup longer than 10,000 bytes
   kValidStartup,    // a well-formed startup with a random (mapped or unmapped) key
 };
-inline constexpr int kFuzzKindCount = 15;
+inline constexpr int kFuzzKindCount = 18;
 std::string_view FuzzKindName(FuzzKind kind);
 
 // One connection's worth of input and how to deliver it.
@@ -53,6 +58,7 @@ class StartupFuzzer {
   uint64_t Uniform(uint64_t lo, uint64_t hi);  // inclusive
   std::string Build(FuzzKind kind);
   std::string OddParams();
+  std::string TlsRecordHeader();
 
   std::mt19937_64 rng_;
 };

@@ -104,5 +104,36 @@ TEST_CASE("the fuzzer produces every kind, and oversize cases exceed the startup
   for (int i = 0; i < kFuzzKindCount; ++i) CHECK_MESSAGE(seen[i] > 0, FuzzKindName(FuzzKind(i)));
 }
 
+TEST_CASE("the TLS-shaped cases start as the router's TLS detection expects, then go wrong") {
+  StartupFuzzer fuzzer(3);
+  const std::string ssl = SslRequest();
+  const std::string tls_start("\x16\x03", 2);
+  std::vector<int> seen(kFuzzKindCount, 0);
+  for (int i = 0; i < 5000; ++i) {
+    FuzzCase c = fuzzer.Next();
+    ++seen[static_cast<size_t>(c.kind)];
+    std::string after_ssl = c.bytes.substr(std::min(c.bytes.size(), ssl.size()));
+    switch (c.kind) {
+      case FuzzKind::kSslThenTlsCut:
+        CHECK(c.bytes.substr(0, ssl.size()) == ssl);
+        CHECK(after_ssl.size() >= 1);
+        CHECK(after_ssl.size() <= 4);  // a record header is 5 bytes
+        CHECK(after_ssl[0] == '\x16');
+        break;
+      case FuzzKind::kSslThenHello:
+        CHECK(c.bytes.substr(0, ssl.size()) == ssl);
+        CHECK(after_ssl.substr(0, 3) == std::string("\x16\x03\x01", 3));
+        CHECK(after_ssl.size() >= 5);
+        break;
+      case FuzzKind::kDirectTlsLike: CHECK(c.bytes.substr(0, 2) == tls_start); break;
+      default: break;
+    }
+  }
+  for (FuzzKind kind :
+       {FuzzKind::kSslThenTlsCut, FuzzKind::kSslThenHello, FuzzKind::kDirectTlsLike}) {
+    CHECK_MESSAGE(seen[static_cast<size_t>(kind)] > 100, FuzzKindName(kind));
+  }
+}
+
 }  // namespace
 }  // namespace shardgate::harness

@@ -55,8 +55,8 @@ Result<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   if (options.controller && !(options.consul && options.haproxy)) {
     return InvalidArgument("StackOptions.controller needs StackOptions.consul and .haproxy");
   }
-  if (options.tls_required && !options.tls) {
-    return InvalidArgument("StackOptions.tls_required needs StackOptions.tls");
+  if ((options.tls_require_rw || options.tls_require_ro) && !options.tls) {
+    return InvalidArgument("StackOptions.tls_require_rw/_ro need StackOptions.tls");
   }
   if (options.source_dir.empty()) options.source_dir = SourceDir();
   std::unique_ptr<Stack> stack(new Stack(std::move(options)));
@@ -119,8 +119,8 @@ haproxy::ConfigSpec Stack::BuildSpec() const {
   spec.spare_backends = options_.spare_backends;
   if (tls_cert_) {
     spec.tls.cert_path = tls_cert_->pem.string();
-    spec.tls.require_rw = options_.tls_required;
-    spec.tls.require_ro = options_.tls_required;
+    spec.tls.require_rw = options_.tls_require_rw;
+    spec.tls.require_ro = options_.tls_require_ro;
   }
   for (const auto& [shard, nodes] : shards_) {
     haproxy::ShardSpec s;

@@ -65,8 +65,9 @@ struct StackOptions {
   // TLS for clients at the router: a throwaway CA and a server certificate for localhost and
   // 127.0.0.1 in <dir>/tls, HAProxy's ConfigSpec.tls.cert_path set to it. PostgreSQL stays clear.
   bool tls = false;
-  // Clear-text startups refused on both frontends (ConfigSpec.tls.require_rw/_ro); needs tls.
-  bool tls_required = false;
+  // Clear-text startups refused on that frontend (ConfigSpec.tls.require_rw/_ro); needs tls.
+  bool tls_require_rw = false;
+  bool tls_require_ro = false;
 };
 
 // Owns every component; tears them down in reverse order of start when destroyed (also when a

@@ -35,6 +35,7 @@ StackOptions ControlPlaneOptions() {
   o.agent_args = {"--interval=250ms"};
   o.agents_passing_timeout = seconds(20);
   o.controller = true;
+  o.tls = true;  // as `make run`
   return o;
 }
 
@@ -74,9 +75,15 @@ std::map<std::string, consul::ServiceEntry> PassingInstances(const std::string& 
 }
 
 // `show cluster_name` through HAProxy's frontend on `port` with shard key `key`.
-std::string RoutedTo(int port, int key) {
+// `ca`: connect to localhost with sslmode=verify-full against that CA.
+std::string RoutedTo(int port, int key, const std::string& ca = "") {
   PsqlArgs args;
   args.port = port;
+  if (!ca.empty()) {
+    args.host = "localhost";
+    args.sslmode = "verify-full";
+    args.env = {{"PGSSLROOTCERT", ca}};
+  }
   args.options = "-c shardgate.key=" + std::to_string(key);
   args.sql = "show cluster_name";
   auto run = Psql(args);
@@ -129,6 +136,9 @@ TEST_CASE(
     CHECK(config->find("server n1 ") == std::string::npos);
     CHECK(RoutedTo(s.rw_port(), 42) == "shard_1/n1");
     CHECK(RoutedTo(s.ro_port(), 7000) == "shard_2/n2");
+    // TLS next to the controller's servers and maps: the hand-off backends are not its own.
+    CHECK(RoutedTo(s.rw_port(), 42, s.tls_ca().string()) == "shard_1/n1");
+    CHECK(RoutedTo(s.ro_port(), 7000, s.tls_ca().string()) == "shard_2/n2");
 
     REQUIRE(s.WriteEnvFile(env_path).ok());
     Result<std::string> env_file = ReadFile(env_path);
@@ -138,6 +148,7 @@ TEST_CASE(
     CHECK(env.find("export SHARDGATE_CONSUL_ADDR=" + addr + "\n") != std::string::npos);
     CHECK(env.find("export CONSUL_HTTP_ADDR=" + addr + "\n") != std::string::npos);
     CHECK(env.find("export SHARDGATE_CONSUL_SERVICE='shardgate-devtest'\n") != std::string::npos);
+    CHECK(env.find("export SHARDGATE_TLS_CA='" + s.tls_ca().string() + "'\n") != std::string::npos);
     AgentProcess* replica_agent = s.Agent("shard_2", "n2");
     REQUIRE(replica_agent != nullptr);
     CHECK(env.find("shard_2/n2:" + std::to_string(replica_agent->metrics_port())) !=

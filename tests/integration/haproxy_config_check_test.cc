@@ -15,6 +15,7 @@
 #include "tests/harness/process.h"
 #include "tests/harness/stack.h"
 #include "tests/harness/temp_dir.h"
+#include "tests/harness/test_certs.h"
 
 namespace shardgate::haproxy {
 namespace {
@@ -117,6 +118,26 @@ TEST_CASE("haproxy -c accepts shards without servers, and spare backends without
   spec.shards_map_path = ((*dir)->path() / "shardgate_shards.map").string();
   spec.spare_backends = 1;
   Write(spec.shards_map_path, "");
+  CheckRenderingAccepted(spec, (*dir)->path());
+}
+
+TEST_CASE("haproxy -c accepts TLS at the router with every option set, and with none") {
+  Result<std::unique_ptr<TempDir>> dir = TempDir::Create("sg-haproxy-tls");
+  REQUIRE(dir.ok());
+  auto ca = harness::MakeTestCa((*dir)->path() / "tls");
+  REQUIRE_MESSAGE(ca.ok(), ca.status().ToString());
+  auto cert = harness::IssueServerCert(*ca, "server", {"localhost", "127.0.0.1"});
+  REQUIRE_MESSAGE(cert.ok(), cert.status().ToString());
+  ConfigSpec spec = SpecIn((*dir)->path());
+  spec.tls.cert_path = cert->pem.string();
+  CheckRenderingAccepted(spec, (*dir)->path());
+  spec.tls.require_rw = true;
+  spec.tls.min_version = "TLSv1.3";
+  spec.tls.ciphers = "ECDHE+AESGCM";
+  spec.tls.ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384";
+  spec.tls.ca_file = ca->ca_cert.string();
+  spec.tls.verify = "optional";
+  spec.tls.socket_dir = ((*dir)->path() / "tls").string();
   CheckRenderingAccepted(spec, (*dir)->path());
 }
 

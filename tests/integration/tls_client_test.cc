@@ -206,13 +206,13 @@ TEST_CASE("a stack with TLS gives HAProxy a certificate for localhost and publis
   StackOptions options;
   options.replicas = 0;
   options.tls = true;
-  options.tls_required = true;
+  options.tls_require_ro = true;
   auto stack = Stack::Start(options);
   REQUIRE_MESSAGE(stack.ok(), stack.status().ToString());
   const haproxy::TlsSpec& spec = (*stack)->config_spec().tls;
   REQUIRE((*stack)->tls_cert() != nullptr);
   CHECK(spec.cert_path == (*stack)->tls_cert()->pem.string());
-  CHECK(spec.require_rw);
+  CHECK_FALSE(spec.require_rw);
   CHECK(spec.require_ro);
   CHECK(std::filesystem::exists((*stack)->tls_ca()));
   std::string published;
@@ -222,9 +222,9 @@ TEST_CASE("a stack with TLS gives HAProxy a certificate for localhost and publis
   CHECK(published == (*stack)->tls_ca().string());
 }
 
-TEST_CASE("a stack refuses tls_required without tls") {
+TEST_CASE("a stack refuses TLS required without tls") {
   StackOptions options;
-  options.tls_required = true;
+  options.tls_require_rw = true;
   auto stack = Stack::Start(options);
   CHECK(stack.status().code() == Code::kInvalidArgument);
 }
