@@ -37,7 +37,7 @@ constexpr int kPgbenchRounds = 2;
 constexpr int kCpuRepeats = 2;
 constexpr int kLoopThreads = 2;
 constexpr milliseconds kLoopBudget{45000};  // per CPU sample, whatever the count
-constexpr milliseconds kIdleWindow{5000};
+constexpr milliseconds kIdleWindow{10000};  // /proc counts 10 ms ticks
 constexpr milliseconds kStepTimeout{5000};
 constexpr int64_t kKey = 42;
 
