@@ -57,6 +57,13 @@ bool OneConnection(const LoadSpec& spec, const std::string& startup, std::string
 
 LoadResult RunClosedLoop(const LoadSpec& spec) {
   const std::vector<std::string> packets = StartupPackets(spec.keys);
+  return RunAttemptLoop(spec, [&](int thread, uint64_t count, std::string* reason) {
+    size_t next = static_cast<size_t>(thread) * 7919 + count;
+    return OneConnection(spec, packets[next % packets.size()], reason);
+  });
+}
+
+LoadResult RunAttemptLoop(const LoadSpec& spec, const ConnectionAttempt& attempt) {
   std::atomic<uint64_t> started{0}, ok{0}, failed{0};
   std::mutex failure_mutex;
   std::string first_failure;
@@ -66,8 +73,7 @@ LoadResult RunClosedLoop(const LoadSpec& spec) {
   for (int t = 0; t < spec.threads; ++t) {
     threads.emplace_back([&, t] {
       if (spec.cpu >= 0) (void)PinCurrentThread(spec.cpu);
-      size_t next = static_cast<size_t>(t) * 7919;
-      for (;;) {
+      for (uint64_t count = 0;; ++count) {
         uint64_t index = started.fetch_add(1);
         if (index >= spec.max_connections) break;
         if (spec.paced_rate > 0) {
@@ -79,7 +85,7 @@ LoadResult RunClosedLoop(const LoadSpec& spec) {
         }
         if (SteadyClock::now() >= deadline) break;
         std::string reason;
-        if (OneConnection(spec, packets[next++ % packets.size()], &reason)) {
+        if (attempt(t, count, &reason)) {
           ok.fetch_add(1, std::memory_order_relaxed);
           continue;
         }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,14 @@ struct LoadResult {
 // Terminate -> close, until max_connections were started in total or max_duration passed
 // (with paced_rate: connection i starts no earlier than i / paced_rate seconds in).
 LoadResult RunClosedLoop(const LoadSpec& spec);
+
+// One connection of a load, made by client thread `thread` as its `count`-th (from 0): true when
+// it reached ReadyForQuery, else false with the reason in *reason. Called from several threads.
+using ConnectionAttempt = std::function<bool(int thread, uint64_t count, std::string* reason)>;
+
+// RunClosedLoop's threads, bounds, pacing and pinning (spec's host, port and keys unused) with
+// any kind of connection, e.g. one over TLS.
+LoadResult RunAttemptLoop(const LoadSpec& spec, const ConnectionAttempt& attempt);
 
 // utime + stime of a process (all its threads) from /proc/<pid>/stat.
 Result<std::chrono::microseconds> ProcessCpuTime(pid_t pid);

@@ -21,13 +21,13 @@ defaults
   mode tcp
   log global
   option dontlognull
-  log-format "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts"
+  log-format "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts@LOG_SUFFIX@"
   timeout connect 2s
   timeout client 1h
   timeout server 1h
 
 frontend plain
-  bind 127.0.0.1:@PORT@
+  bind 127.0.0.1:@PORT@@BIND_OPTIONS@
   default_backend responder
 
 backend responder
@@ -42,9 +42,11 @@ std::string Replace(std::string text, std::string_view from, const std::string& 
   return text;
 }
 
-}  // namespace
-
-Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int server_port) {
+// kPlainConfig with its placeholders filled: `bind_options` after the bind address,
+// `log_suffix` at the end of the log-format.
+Result<BenchHaproxy> StartForwardingHaproxy(const std::filesystem::path& dir, int server_port,
+                                            const std::string& bind_options,
+                                            const std::string& log_suffix) {
   ASSIGN_OR_RETURN(auto port, harness::FreePort());
   std::filesystem::create_directories(dir);
   harness::HaproxyOptions options;
@@ -52,16 +54,33 @@ Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int ser
   options.socket_path = (dir / "haproxy.sock").string();
   options.config_text = Replace(std::string(kPlainConfig), "@SOCKET@", options.socket_path);
   options.config_text = Replace(options.config_text, "@PORT@", std::to_string(port));
+  options.config_text = Replace(options.config_text, "@BIND_OPTIONS@", bind_options);
+  options.config_text = Replace(options.config_text, "@LOG_SUFFIX@", log_suffix);
   options.config_text = Replace(options.config_text, "@SERVER_PORT@", std::to_string(server_port));
   options.tcp_ports = {port};
   ASSIGN_OR_RETURN(auto process, harness::HaproxyProcess::Start(std::move(options)));
   return BenchHaproxy{std::move(process), port, 0, ""};
 }
 
+}  // namespace
+
+Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int server_port) {
+  return StartForwardingHaproxy(dir, server_port, "", "");
+}
+
+Result<BenchHaproxy> StartTlsTerminatingHaproxy(const std::filesystem::path& dir, int server_port,
+                                                const std::string& pem_path) {
+  // The router's log-format ends with the TLS version too; same line, same cost.
+  return StartForwardingHaproxy(dir, server_port,
+                                " ssl crt " + pem_path + " alpn postgresql ssl-min-ver TLSv1.2",
+                                " tls=%[ssl_fc_protocol]");
+}
+
 Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
                                         const std::vector<model::Segment>& segments,
                                         std::chrono::milliseconds inspect_delay,
-                                        std::filesystem::path lua_dir) {
+                                        std::filesystem::path lua_dir,
+                                        const haproxy::TlsSpec& tls) {
   auto rw = harness::FreePort();
   auto ro = harness::FreePort();
   if (!rw.ok() || !ro.ok()) return Unavailable("no free port for the router frontends");
@@ -75,6 +94,7 @@ Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int se
   spec.cancel_map_path = (dir / "shardgate_cancel.map").string();
   spec.nbthread = 1;
   spec.inspect_delay = inspect_delay;
+  spec.tls = tls;
   for (std::string shard : {"shard_1", "shard_2"}) {
     spec.shards.push_back({shard, {{"s1", "127.0.0.1", server_port}}, {}});
   }

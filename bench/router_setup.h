@@ -27,14 +27,22 @@ struct BenchHaproxy {
 // logging cost per connection as the router (one line to stdout).
 Result<BenchHaproxy> StartPlainHaproxy(const std::filesystem::path& dir, int server_port);
 
+// The same forwarding HAProxy terminating TLS at its bind (`ssl crt <pem_path> alpn postgresql
+// ssl-min-ver TLSv1.2`, as the router's TLS frontend binds; still mode tcp, no Lua): the peer of
+// the router's TLS hand-off, reached by direct-TLS clients (PostgreSQL 17
+// `sslnegotiation=direct`); the server behind it sees clear text.
+Result<BenchHaproxy> StartTlsTerminatingHaproxy(const std::filesystem::path& dir, int server_port,
+                                                const std::string& pem_path);
+
 // The router (haproxy::RenderConfig) with one thread and shards shard_1 and shard_2, each with
 // one server at `server_port` (so every routed key reaches the same responder), the given map
 // as version 1, and the given inspect-delay. lua_dir: the router's Lua (default: lua/ of the
-// source tree).
+// source tree). tls: the router's TLS (off by default; its hand-off sockets go into `dir`).
 Result<BenchHaproxy> StartRouterHaproxy(const std::filesystem::path& dir, int server_port,
                                         const std::vector<model::Segment>& segments,
                                         std::chrono::milliseconds inspect_delay,
-                                        std::filesystem::path lua_dir = {});
+                                        std::filesystem::path lua_dir = {},
+                                        const haproxy::TlsSpec& tls = {});
 
 // Writes into `dir` a shardgate_haproxy.lua whose shardgate_route only sends every startup
 // to shard_1_<role> and whose shardgate_track does nothing: the same configuration with the
