@@ -13,6 +13,7 @@
 #include "bench/router_load.h"
 #include "bench/router_setup.h"
 #include "tests/harness/fake_pg_server.h"
+#include "tests/harness/pg_tls_client.h"
 #include "tests/harness/pgwire_client.h"
 #include "tests/harness/pgwire_fuzz.h"
 #include "tests/harness/temp_dir.h"
@@ -134,19 +135,37 @@ struct ValidProbe {
   std::string first_failure;
 };
 
+// One valid routed session: clear text after an SSLRequest answered 'N', or with `tls` a TLS
+// session (SSLRequest, 'S', handshake). Empty when ready, else what went wrong.
+std::string ValidSession(int port, bool tls) {
+  const auto params = harness::KeyedParams("bench", "bench", 42);
+  if (!tls) {
+    auto session = harness::StartSession("127.0.0.1", port, params, {true, {}, milliseconds(3000)});
+    if (!session.ok()) return session.status().ToString();
+    if (!session->reply.ready) return "no ReadyForQuery";
+    (void)session->connection.Send(harness::TerminateMessage());
+    return "";
+  }
+  harness::TlsClientOptions options;
+  options.port = port;
+  options.timeout = milliseconds(3000);
+  auto connection = harness::PgTlsConnection::Open(options);
+  if (!connection.ok()) return connection.status().ToString();
+  auto reply = harness::TlsStartup(*connection, params, milliseconds(3000));
+  if (!reply.ok()) return reply.status().ToString();
+  if (!reply->ready) return "no ReadyForQuery over TLS";
+  (void)connection->Send(harness::TerminateMessage());
+  return "";
+}
+
 // A valid routed connection every ~50 ms until `stop`.
-void ProbeValid(int port, const std::atomic<bool>& stop, ValidProbe& probe) {
+void ProbeValid(int port, bool tls, const std::atomic<bool>& stop, ValidProbe& probe) {
   while (!stop.load()) {
-    auto session = harness::StartSession("127.0.0.1", port,
-                                         harness::KeyedParams("bench", "bench", 42),
-                                         {true, {}, milliseconds(3000)});
-    if (session.ok() && session->reply.ready) {
+    std::string failure = ValidSession(port, tls);
+    if (failure.empty()) {
       probe.ok.fetch_add(1);
-      (void)session->connection.Send(harness::TerminateMessage());
-    } else {
-      if (probe.failed.fetch_add(1) == 0) {
-        probe.first_failure = session.ok() ? "no ReadyForQuery" : session.status().ToString();
-      }
+    } else if (probe.failed.fetch_add(1) == 0) {
+      probe.first_failure = failure;
     }
     std::this_thread::sleep_for(milliseconds(50));
   }
@@ -232,7 +251,7 @@ int Run() {
   auto begin = SteadyClock::now();
   std::vector<std::thread> threads;
   for (int r = 0; r < 2; ++r) {
-    threads.emplace_back([&, r] { ProbeValid(by_thread[r]->rw_port, stop, probes[r]); });
+    threads.emplace_back([&, r] { ProbeValid(by_thread[r]->rw_port, r == 1, stop, probes[r]); });
   }
   std::vector<std::thread> fuzzers;
   for (int t = 0; t < kFuzzThreads; ++t) {
