@@ -8,7 +8,7 @@ PACKAGES=(
   haproxy postgresql postgresql-client
   pgbouncer
   lua5.3 lua5.4 liblua5.4-dev
-  libcurl4-openssl-dev nlohmann-json3-dev doctest-dev libpq-dev libcpp-httplib-dev
+  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev doctest-dev libpq-dev libcpp-httplib-dev
   curl openssl procps psmisc iproute2 util-linux
   clang-format
 )
