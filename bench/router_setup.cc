@@ -42,7 +42,7 @@ std::string Replace(std::string text, std::string_view from, const std::string& 
   return text;
 }
 
-// kPlainConfig with its placeholders filled: `bind_options` after the bind address,
+// kPlainConfig with its @NAME@ fields filled: `bind_options` after the bind address,
 // `log_suffix` at the end of the log-format.
 Result<BenchHaproxy> StartForwardingHaproxy(const std::filesystem::path& dir, int server_port,
                                             const std::string& bind_options,
