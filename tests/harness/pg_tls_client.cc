@@ -84,11 +84,6 @@ std::string AlpnWire(const std::vector<std::string>& names) {
   return out;
 }
 
-bool IsIpAddress(const std::string& host) {
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
-
 // A client context offering `alpn`, verifying against `ca_file` when it is set.
 Result<SSL_CTX*> NewContext(const std::vector<std::string>& alpn, const std::string& ca_file) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());

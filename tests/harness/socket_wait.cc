@@ -74,4 +74,9 @@ Result<int> ConnectTcp(const std::string& host, int port, milliseconds timeout) 
   return fd;
 }
 
+bool IsIpAddress(const std::string& host) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
 }  // namespace shardgate::harness

@@ -19,6 +19,9 @@ std::chrono::milliseconds Until(SocketClock::time_point deadline);
 // kInternal when poll fails.
 Status WaitForSocket(int fd, short events, SocketClock::time_point deadline);
 
+// Whether `host` is an IPv4 or IPv6 address literal (else a name).
+bool IsIpAddress(const std::string& host);
+
 // A non-blocking TCP socket (TCP_NODELAY, close-on-exec) connected to host:port, host an IPv4
 // address. The caller owns the returned fd. Errors: kInvalidArgument for a host that is not an
 // IPv4 address, kUnavailable naming host:port and the reason, kTimeout.

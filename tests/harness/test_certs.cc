@@ -12,6 +12,7 @@
 #include "common/file.h"
 #include "tests/harness/process.h"
 #include "tests/harness/psql_client.h"
+#include "tests/harness/socket_wait.h"
 #include "tests/harness/temp_dir.h"
 
 namespace shardgate::harness {
@@ -43,11 +44,6 @@ Status Chmod(const std::filesystem::path& path, mode_t mode) {
     return Internal("chmod " + path.string() + ": " + std::strerror(errno));
   }
   return Status::Ok();
-}
-
-bool IsIpAddress(const std::string& host) {
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
 // "DNS:localhost,IP:127.0.0.1".
