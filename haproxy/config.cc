@@ -18,8 +18,6 @@ bool IsName(std::string_view name) {
   return true;
 }
 
-bool IsAbsolutePath(std::string_view s) { return IsPlainWord(s) && s.front() == '/'; }
-
 bool IsPort(int port) { return port > 0 && port <= 65535; }
 
 Status ValidateServer(const ServerSpec& server, const std::string& where,
@@ -90,10 +88,7 @@ Status ValidateShardsMap(const ConfigSpec& spec) {
     return InvalidArgument("spare_backends " + std::to_string(spec.spare_backends) +
                            " needs shards_map_path (the router finds a spare's shard there)");
   }
-  if (!IsAbsolutePath(spec.shards_map_path)) {
-    return InvalidArgument("shards_map_path '" + spec.shards_map_path +
-                           "' must be an absolute path without blanks, quotes, '#' or '$'");
-  }
+  RETURN_IF_ERROR(CheckAbsolutePath("shards_map_path", spec.shards_map_path));
   if (spec.shards_map_path == spec.ranges_map_path ||
       spec.shards_map_path == spec.cancel_map_path) {
     return InvalidArgument("shards_map_path equals ranges_map_path or cancel_map_path");
@@ -108,12 +103,7 @@ Status ValidatePaths(const ConfigSpec& spec) {
       {"ranges_map_path", &spec.ranges_map_path},
       {"cancel_map_path", &spec.cancel_map_path},
   };
-  for (const auto& [field, value] : paths) {
-    if (!IsAbsolutePath(*value)) {
-      return InvalidArgument(std::string(field) + " '" + *value +
-                             "' must be an absolute path without blanks, quotes, '#' or '$'");
-    }
-  }
+  for (const auto& [field, value] : paths) RETURN_IF_ERROR(CheckAbsolutePath(field, *value));
   if (spec.ranges_map_path == spec.cancel_map_path) {
     return InvalidArgument("cancel_map_path equals ranges_map_path");
   }
@@ -155,6 +145,12 @@ bool IsPlainWord(std::string_view s) {
     }
   }
   return true;
+}
+
+Status CheckAbsolutePath(std::string_view field, const std::string& value) {
+  if (IsPlainWord(value) && value.front() == '/') return Status::Ok();
+  return InvalidArgument(std::string(field) + " '" + value +
+                         "' must be an absolute path without blanks, quotes, '#' or '$'");
 }
 
 Status ValidateConfigSpec(const ConfigSpec& spec) {

@@ -12,6 +12,9 @@ namespace shardgate::haproxy {
 // backslashes, '#' or '$'.
 bool IsPlainWord(std::string_view s);
 
+// Ok when `value` is an absolute path that is a plain word; else an error naming `field`.
+Status CheckAbsolutePath(std::string_view field, const std::string& value);
+
 // Checks spec.tls (and that require_* is only set with a certificate); the error names the field.
 Status ValidateTlsSpec(const ConfigSpec& spec);
 

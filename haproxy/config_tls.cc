@@ -12,12 +12,6 @@ namespace {
 // and renames it, so leave room for that suffix.
 constexpr size_t kMaxSocketPath = 108 - 1 - 16;
 
-Status AbsolutePath(const std::string& field, const std::string& value) {
-  if (IsPlainWord(value) && value.front() == '/') return Status::Ok();
-  return InvalidArgument(field + " '" + value +
-                         "' must be an absolute path without blanks, quotes, '#' or '$'");
-}
-
 std::string SocketDir(const ConfigSpec& spec) {
   if (!spec.tls.socket_dir.empty()) return spec.tls.socket_dir;
   return std::filesystem::path(spec.socket_path).parent_path().string();
@@ -32,7 +26,7 @@ Status ValidateClientCertificates(const TlsSpec& tls) {
     return InvalidArgument("tls.verify " + tls.verify +
                            " needs tls.ca_file (the CA client certificates are checked against)");
   }
-  RETURN_IF_ERROR(AbsolutePath("tls.ca_file", tls.ca_file));
+  RETURN_IF_ERROR(CheckAbsolutePath("tls.ca_file", tls.ca_file));
   if (tls.verify == "none") {
     return InvalidArgument(
         "tls.ca_file is set but tls.verify is none: set verify to optional or required, or drop "
@@ -56,7 +50,7 @@ Status ValidateTlsSpec(const ConfigSpec& spec) {
     }
     return Status::Ok();
   }
-  RETURN_IF_ERROR(AbsolutePath("tls.cert_path", tls.cert_path));
+  RETURN_IF_ERROR(CheckAbsolutePath("tls.cert_path", tls.cert_path));
   RETURN_IF_ERROR(ValidateClientCertificates(tls));
   if (tls.min_version != "TLSv1.2" && tls.min_version != "TLSv1.3") {
     return InvalidArgument("tls.min_version '" + tls.min_version + "' must be TLSv1.2 or TLSv1.3");
@@ -67,7 +61,7 @@ Status ValidateTlsSpec(const ConfigSpec& spec) {
   if (!tls.ciphersuites.empty() && !IsPlainWord(tls.ciphersuites)) {
     return InvalidArgument("tls.ciphersuites must be one OpenSSL list without blanks or quotes");
   }
-  if (!tls.socket_dir.empty()) RETURN_IF_ERROR(AbsolutePath("tls.socket_dir", tls.socket_dir));
+  if (!tls.socket_dir.empty()) RETURN_IF_ERROR(CheckAbsolutePath("tls.socket_dir", tls.socket_dir));
   for (int port : {spec.rw_port, spec.ro_port}) {
     std::string path = TlsHandoffSocket(spec, port, /*direct=*/true);
     if (path.size() > kMaxSocketPath) {
